@@ -1,0 +1,56 @@
+# Newsroom: `make run` starts everything on a fresh machine; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
+
+.PHONY: install setup run test test-sqlite test-postgres lint typecheck bench superuser clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+setup: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loadoutlets
+	$(PY) manage.py loaddemo
+
+# Web server, Celery worker and beat scheduler; Ctrl-C stops all three.
+run: setup
+	@echo "Newsroom on http://127.0.0.1:$(PORT)/  (admin: /admin/, make superuser)"
+	@trap 'kill -TERM $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	$(VENV)/bin/celery -A newsroom worker --beat --loglevel=INFO --concurrency=2 & \
+	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT) & \
+	wait -n
+
+superuser: setup
+	$(PY) manage.py createsuperuser
+
+# The whole suite on the embedded default (SQLite), then the tests whose behaviour
+# depends on the database again on PostgreSQL.
+test: install test-sqlite test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest
+
+test-postgres: install
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest -m postgres
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf var/ .pytest_cache

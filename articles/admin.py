@@ -1,0 +1,144 @@
+"""Django admin, in Arabic: outlets with their fetch health, articles, images."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from articles.tasks import fetch_source
+from articles.models import (
+    Article, ArticleImage, Category, CategoryAlias, FetchLog, Image, Source,
+)
+
+admin.site.site_header = _("إدارة نيوزروم")
+admin.site.site_title = _("نيوزروم")
+admin.site.index_title = _("لوحة التحكم")
+
+
+class FetchLogInline(admin.TabularInline):
+    model = FetchLog
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-started_at"]
+    fields = ["started_at", "status", "http_status", "duration_ms", "bytes_received",
+              "new_count", "updated_count", "error_code"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FetchLog]:
+        return super().get_queryset(request)
+
+
+class CategoryAliasInline(admin.TabularInline):
+    model = CategoryAlias
+    extra = 1
+    fields = ["label", "category"]
+
+
+class HealthFilter(admin.SimpleListFilter):
+    title = _("صحة التغذية")
+    parameter_name = "health"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("failing", _("متعثرة")), ("healthy", _("سليمة")), ("never", _("لم تجلب بعد"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> QuerySet[Source]:
+        if self.value() == "failing":
+            return queryset.failing()  # type: ignore[attr-defined]
+        if self.value() == "healthy":
+            return queryset.filter(consecutive_failures=0).exclude(
+                last_status=Source.FetchStatus.NEVER
+            )
+        if self.value() == "never":
+            return queryset.filter(last_status=Source.FetchStatus.NEVER)
+        return queryset
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_latin", "language", "status", "last_status",
+                    "last_error_code", "consecutive_failures", "last_success_at",
+                    "next_fetch_at"]
+    list_filter = ["status", "language", HealthFilter, "last_status"]
+    search_fields = ["name", "name_latin", "slug", "feed_url"]
+    prepopulated_fields = {"slug": ["name_latin"]}
+    readonly_fields = ["etag", "last_modified", "body_hash", "lease_owner", "lease_expires_at",
+                       "consecutive_failures", "last_status", "last_error_code",
+                       "last_fetched_at", "last_success_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "name_latin", "slug", "site_url", "feed_url", "language",
+                           "status"]}),
+        (_("صحة التغذية"), {"fields": ["last_status", "last_error_code",
+                                       "consecutive_failures", "last_fetched_at",
+                                       "last_success_at", "next_fetch_at"]}),
+        (_("حالة الجلب التقنية"), {"classes": ["collapse"],
+                                   "fields": ["etag", "last_modified", "body_hash",
+                                              "lease_owner", "lease_expires_at"]}),
+    ]
+    inlines = [CategoryAliasInline, FetchLogInline]
+    actions = ["fetch_now", "pause", "activate"]
+
+    @admin.action(description=_("اجلب الآن"))
+    def fetch_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        count = 0
+        for source in queryset.active():  # type: ignore[attr-defined]
+            fetch_source.delay_on_commit(source.id)
+            count += 1
+        queryset.update(next_fetch_at=timezone.now())
+        self.message_user(request, _("طُلب جلب %(n)d مصدر.") % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("أوقف المصادر المختارة"))
+    def pause(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        queryset.update(status=Source.Status.PAUSED)
+
+    @admin.action(description=_("فعّل المصادر المختارة"))
+    def activate(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        queryset.update(status=Source.Status.ACTIVE, next_fetch_at=timezone.now())
+
+
+class ArticleImageInline(admin.TabularInline):
+    model = ArticleImage
+    extra = 0
+    raw_id_fields = ["image"]
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "source", "category", "language", "published_at", "fetched_at"]
+    list_filter = ["source", "category", "language"]
+    search_fields = ["title", "key", "url"]
+    date_hierarchy = "published_at"
+    list_select_related = ["source", "category"]
+    raw_id_fields = ["source"]
+    readonly_fields = ["key", "content_hash", "fetched_at", "updated_at"]
+    inlines = [ArticleImageInline]
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ["url", "created_at"]
+    search_fields = ["url"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_fr", "slug", "position"]
+    list_editable = ["position"]
+    inlines = [CategoryAliasInline]
+
+
+@admin.register(FetchLog)
+class FetchLogAdmin(admin.ModelAdmin):
+    list_display = ["source", "started_at", "status", "http_status", "duration_ms",
+                    "bytes_received", "new_count", "updated_count", "error_code"]
+    list_filter = ["status", "error_code", "source"]
+    list_select_related = ["source"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,237 @@
+"""Ingest one source end to end: lease -> fetch -> skip -> parse -> store -> record.
+
+Plain functions with no Celery and no HTTP-request objects; tasks and commands call
+them. Every outcome, good or bad, is recorded on the source and in its fetch log, and
+a failure only ever affects the one source it belongs to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.fetch import FetchError, fetch_url
+from articles.models import FetchLog, Source
+from articles.parse import parse_feed
+from articles.store import StoreResult, store_entries
+
+logger = logging.getLogger(__name__)
+Status = Source.FetchStatus
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    source_id: int
+    status: str
+    new: int = 0
+    updated: int = 0
+    error_code: str = ""
+    new_image_ids: tuple[int, ...] = ()
+
+    @property
+    def is_skipped(self) -> bool:
+        return self.status == "skipped"
+
+
+def new_lease_owner() -> str:
+    return uuid.uuid4().hex
+
+
+def claim_due_sources(now: datetime | None = None) -> list[int]:
+    """Claim every due source for one scheduling round and return their ids.
+
+    The claim pushes ``next_fetch_at`` one lease period ahead with a conditional
+    UPDATE, so concurrent schedulers never enqueue a source twice, and a source whose
+    task is lost (worker killed, broker wiped) becomes due again on its own.
+    """
+    now = now or timezone.now()
+    retry_at = now + timedelta(seconds=settings.FETCH_LEASE_SECONDS)
+    claimed = []
+    for source_id, next_fetch_at in Source.objects.due(now).values_list("id", "next_fetch_at"):
+        updated = Source.objects.filter(id=source_id, next_fetch_at=next_fetch_at).update(
+            next_fetch_at=retry_at
+        )
+        if updated:
+            claimed.append(source_id)
+    return claimed
+
+
+def acquire_lease(
+    source_id: int, owner: str, now: datetime | None = None, *, include_paused: bool = False
+) -> bool:
+    """Take the source's fetch lease; True if ``owner`` now holds it.
+
+    One conditional UPDATE: free, expired, or already ours (a redelivered task keeps
+    its id, so it can resume after its worker died).
+    """
+    now = now or timezone.now()
+    sources = Source.objects.all() if include_paused else Source.objects.active()
+    return bool(
+        sources.filter(id=source_id)
+        .filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now) | Q(lease_owner=owner)
+        )
+        .update(
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=settings.FETCH_LEASE_SECONDS),
+        )
+    )
+
+
+def release_lease(source_id: int, owner: str) -> None:
+    Source.objects.filter(id=source_id, lease_owner=owner).update(
+        lease_owner="", lease_expires_at=None
+    )
+
+
+def ingest_source(
+    source_id: int, *, owner: str | None = None, include_paused: bool = False
+) -> IngestResult:
+    """Fetch and store one source if its lease can be taken; never raises for bad feeds.
+
+    Returns a "skipped" result when another worker holds the lease (or the source is
+    paused and ``include_paused`` is off)."""
+    owner = owner or new_lease_owner()
+    if not acquire_lease(source_id, owner, include_paused=include_paused):
+        return IngestResult(source_id, "skipped")
+    try:
+        source = Source.objects.get(id=source_id)
+        return _ingest_leased(source)
+    finally:
+        release_lease(source_id, owner)
+
+
+def _ingest_leased(source: Source) -> IngestResult:
+    started_at = timezone.now()
+    clock = time.monotonic()
+    try:
+        response = fetch_url(
+            source.feed_url, etag=source.etag, last_modified=source.last_modified
+        )
+    except FetchError as error:
+        return record_failure(source, error.code, started_at, clock, error.http_status)
+    if response.is_not_modified:
+        return _record(source, Status.NOT_MODIFIED, started_at, clock, response.status,
+                       response.bytes_received, etag=response.etag or source.etag,
+                       last_modified=response.last_modified or source.last_modified)
+    body_hash = hashlib.sha256(response.body).hexdigest()
+    if body_hash == source.body_hash:
+        return _record(source, Status.UNCHANGED, started_at, clock, response.status,
+                       response.bytes_received, etag=response.etag,
+                       last_modified=response.last_modified)
+    try:
+        stored = ingest_bytes(source, response.body, headers=response.headers,
+                              url=response.url, fetched_at=started_at)
+    except NotAFeedError:
+        return record_failure(source, "not_a_feed", started_at, clock, response.status)
+    return _record(source, Status.OK, started_at, clock, response.status,
+                   response.bytes_received, stored=stored, etag=response.etag,
+                   last_modified=response.last_modified, body_hash=body_hash)
+
+
+class NotAFeedError(Exception):
+    pass
+
+
+def ingest_bytes(
+    source: Source,
+    body: bytes,
+    *,
+    headers: Mapping[str, str] | None = None,
+    url: str = "",
+    fetched_at: datetime | None = None,
+) -> StoreResult:
+    """Parse and store a feed document for ``source``: the part of an ingest after the
+    fetch, shared by the worker, the demo loader and the tests."""
+    fetched_at = fetched_at or timezone.now()
+    parsed = parse_feed(
+        body, url=url or source.feed_url, headers=headers, fetched_at=fetched_at,
+        language=source.language, max_entries=settings.FETCH_MAX_ENTRIES,
+    )
+    if parsed.error_code:
+        raise NotAFeedError(parsed.error_code)
+    return store_entries(source, parsed.entries, fetched_at=fetched_at)
+
+
+def next_fetch_delay(consecutive_failures: int) -> timedelta:
+    """The regular interval after a success; exponential backoff with jitter, capped,
+    after failures. Never infinite: a failing source is always probed again."""
+    base = settings.FETCH_INTERVAL_SECONDS
+    if consecutive_failures:
+        exponent = min(consecutive_failures - 1, 16)
+        base = min(base * 2**exponent, settings.FETCH_MAX_BACKOFF_SECONDS)
+    return timedelta(seconds=base * random.uniform(0.9, 1.1))
+
+
+def record_failure(
+    source: Source, code: str, started_at: datetime, clock: float,
+    http_status: int | None = None,
+) -> IngestResult:
+    logger.info("fetch of %s failed: %s", source.slug, code)
+    return _record(source, Status.ERROR, started_at, clock, http_status, 0, error_code=code)
+
+
+def _record(
+    source: Source,
+    status: str,
+    started_at: datetime,
+    clock: float,
+    http_status: int | None,
+    bytes_received: int,
+    *,
+    stored: StoreResult | None = None,
+    error_code: str = "",
+    etag: str | None = None,
+    last_modified: str | None = None,
+    body_hash: str | None = None,
+) -> IngestResult:
+    stored = stored or StoreResult()
+    failures = source.consecutive_failures + 1 if status == Status.ERROR else 0
+    now = timezone.now()
+    fields: dict[str, object] = {
+        "last_status": status,
+        "last_error_code": error_code,
+        "consecutive_failures": failures,
+        "last_fetched_at": now,
+        "next_fetch_at": now + next_fetch_delay(failures),
+    }
+    if status != Status.ERROR:
+        fields["last_success_at"] = now
+    for name, value in (("etag", etag), ("last_modified", last_modified),
+                        ("body_hash", body_hash)):
+        if value is not None:
+            fields[name] = value
+    with transaction.atomic():
+        Source.objects.filter(id=source.id).update(**fields)
+        FetchLog.objects.create(
+            source=source, started_at=started_at,
+            duration_ms=int((time.monotonic() - clock) * 1000), status=status,
+            http_status=http_status, bytes_received=bytes_received, new_count=stored.new,
+            updated_count=stored.updated, error_code=error_code,
+        )
+        _trim_fetch_log(source.id)
+    return IngestResult(source.id, status, stored.new, stored.updated, error_code,
+                        stored.new_image_ids)
+
+
+def _trim_fetch_log(source_id: int) -> None:
+    keep = settings.FETCH_LOG_KEEP
+    stale = (
+        FetchLog.objects.filter(source_id=source_id)
+        .order_by("-started_at", "-id")
+        .values_list("id", flat=True)[keep : keep + 100]
+    )
+    stale_ids = list(stale)
+    if stale_ids:
+        FetchLog.objects.filter(id__in=stale_ids).delete()

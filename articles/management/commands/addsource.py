@@ -1,0 +1,48 @@
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import URLValidator, validate_slug
+from django.utils.text import slugify
+
+from articles.models import Language, Source
+
+
+class Command(BaseCommand):
+    help = "Add a news source by its feed URL."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", help="the outlet's name, e.g. 'هسبريس'")
+        parser.add_argument("feed_url", help="http(s) URL of its RSS or Atom feed")
+        parser.add_argument("--slug", help="short Latin identifier (default: from the URL)")
+        parser.add_argument("--language", choices=Language.values, default=Language.ARABIC)
+        parser.add_argument("--name-latin", default="", help="the name in Latin letters")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        feed_url = options["feed_url"].strip()
+        try:
+            URLValidator(schemes=["http", "https"])(feed_url)
+        except ValidationError as exc:
+            raise CommandError(f"not an http(s) URL: {feed_url!r}") from exc
+        slug = options["slug"] or slug_from_url(feed_url)
+        try:
+            validate_slug(slug)
+        except ValidationError as exc:
+            raise CommandError(f"invalid slug {slug!r}: use letters, digits, - and _") from exc
+        if Source.objects.filter(slug=slug).exists():
+            raise CommandError(f"a source with slug {slug!r} exists; choose another with --slug")
+        if Source.objects.filter(feed_url=feed_url).exists():
+            raise CommandError(f"a source with this feed URL exists: {feed_url}")
+        parts = urlsplit(feed_url)
+        source = Source.objects.create(
+            name=options["name"].strip(), name_latin=options["name_latin"], slug=slug,
+            feed_url=feed_url, site_url=f"{parts.scheme}://{parts.netloc}",
+            language=options["language"],
+        )
+        self.stdout.write(self.style.SUCCESS(f"added {source.slug} ({source.feed_url})"))
+
+
+def slug_from_url(url: str) -> str:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return slugify(host.rsplit(".", 1)[0] if "." in host else host)[:100] or "source"

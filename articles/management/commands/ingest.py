@@ -1,0 +1,47 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from articles.ingest import IngestResult, ingest_source
+from articles.models import Source
+
+
+class Command(BaseCommand):
+    help = (
+        "Fetch and store sources now, synchronously: everything a worker would do, "
+        "with no broker. All active sources, or one with --source."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--source", metavar="SLUG", help="only this source (even if paused)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["source"]:
+            sources = list(Source.objects.filter(slug=options["source"]))
+            if not sources:
+                raise CommandError(f"no source with slug {options['source']!r}")
+        else:
+            sources = list(Source.objects.active().order_by("slug"))
+        results: list[tuple[Source, IngestResult]] = []
+        bar = tqdm(sources, unit="source", disable=options["no_progress"], file=self.stderr)
+        for source in bar:
+            bar.set_postfix_str(source.slug)
+            results.append((source, ingest_source(source.id, include_paused=True)))
+        self._summary(results)
+
+    def _summary(self, results: list[tuple[Source, IngestResult]]) -> None:
+        width = max([len(s.slug) for s, _ in results] + [6])
+        self.stdout.write(f"{'source':<{width}}  {'status':<12} {'new':>5} {'updated':>7}  error")
+        for source, result in results:
+            self.stdout.write(
+                f"{source.slug:<{width}}  {result.status:<12} {result.new:>5} "
+                f"{result.updated:>7}  {result.error_code}"
+            )
+        failed = sum(1 for _, r in results if r.status == Source.FetchStatus.ERROR)
+        new = sum(r.new for _, r in results)
+        updated = sum(r.updated for _, r in results)
+        self.stdout.write(
+            f"{len(results)} source(s): {new} new, {updated} updated, {failed} failed"
+        )

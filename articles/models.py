@@ -1,0 +1,243 @@
+"""Newsroom's data: outlets, sections, articles, images and the fetch log.
+
+Rows are written by the ingest stages (``articles.store``) with bulk upserts keyed on
+unique constraints, so re-running any stage changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Language(models.TextChoices):
+    ARABIC = "ar", _("العربية")
+    FRENCH = "fr", _("الفرنسية")
+
+
+class SourceQuerySet(models.QuerySet["Source"]):
+    def active(self) -> SourceQuerySet:
+        return self.filter(status=Source.Status.ACTIVE)
+
+    def due(self, now: datetime) -> SourceQuerySet:
+        """Active sources whose next fetch time has come and that nobody holds a lease on."""
+        return self.active().filter(
+            Q(next_fetch_at__isnull=True) | Q(next_fetch_at__lte=now),
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now),
+        )
+
+    def failing(self) -> SourceQuerySet:
+        return self.filter(consecutive_failures__gt=0)
+
+
+class Source(models.Model):
+    """A news outlet and the state of its feed."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("مفعّل")
+        PAUSED = "paused", _("موقوف")
+
+    class FetchStatus(models.TextChoices):
+        NEVER = "never", _("لم يجلب بعد")
+        OK = "ok", _("سليم")
+        NOT_MODIFIED = "not_modified", _("بلا تغيير (304)")
+        UNCHANGED = "unchanged", _("بلا تغيير")
+        ERROR = "error", _("خطأ")
+
+    name = models.CharField(_("الاسم"), max_length=200)
+    name_latin = models.CharField(_("الاسم بالحروف اللاتينية"), max_length=200, blank=True)
+    slug = models.SlugField(_("المعرّف"), max_length=100, unique=True)
+    site_url = models.URLField(_("الموقع"), max_length=500, blank=True)
+    feed_url = models.URLField(_("رابط التغذية"), max_length=1000, unique=True)
+    language = models.CharField(
+        _("اللغة"), max_length=2, choices=Language.choices, default=Language.ARABIC
+    )
+    status = models.CharField(
+        _("الحالة"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(_("أضيف في"), default=timezone.now)
+
+    # Fetch state, written only by articles.ingest.
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    body_hash = models.CharField(max_length=64, blank=True)
+    next_fetch_at = models.DateTimeField(_("الجلب القادم"), null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(_("إخفاقات متتالية"), default=0)
+    last_status = models.CharField(
+        _("آخر نتيجة"), max_length=20, choices=FetchStatus.choices, default=FetchStatus.NEVER
+    )
+    last_error_code = models.CharField(_("رمز الخطأ"), max_length=40, blank=True)
+    last_fetched_at = models.DateTimeField(_("آخر جلب"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("آخر نجاح"), null=True, blank=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("مصدر")
+        verbose_name_plural = _("المصادر")
+        ordering = ["name"]
+        indexes = [
+            # SourceQuerySet.due(): the scheduler's query every minute.
+            models.Index(fields=["status", "next_fetch_at"], name="source_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class Category(models.Model):
+    """One of the canonical Moroccan news sections."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(_("الاسم"), max_length=100)
+    name_fr = models.CharField(_("الاسم بالفرنسية"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("الترتيب"), default=0)
+
+    class Meta:
+        verbose_name = _("قسم")
+        verbose_name_plural = _("الأقسام")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CategoryAlias(models.Model):
+    """A category label as an outlet writes it, mapped onto a canonical section.
+
+    An alias with no source applies to every outlet; an outlet's own alias wins.
+    ``label`` is stored normalised by ``articles.text.normalize_label``.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="aliases")
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, null=True, blank=True, related_name="category_aliases"
+    )
+    label = models.CharField(_("التسمية"), max_length=200)
+
+    class Meta:
+        verbose_name = _("تسمية بديلة للقسم")
+        verbose_name_plural = _("التسميات البديلة للأقسام")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "label"], name="alias_unique_per_source",
+                condition=Q(source__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["label"], name="alias_unique_global", condition=Q(source__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.category}"
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def latest(self) -> ArticleQuerySet:
+        return self.select_related("source", "category").order_by("-published_at", "-id")
+
+
+class Article(models.Model):
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
+    key = models.CharField(
+        _("المفتاح"), max_length=255, help_text=_("guid أو الرابط القانوني، فريد لكل مصدر")
+    )
+    url = models.URLField(_("الرابط"), max_length=2000, blank=True)
+    title = models.CharField(_("العنوان"), max_length=500)
+    summary = models.TextField(_("الملخص"), blank=True)
+    body_html = models.TextField(_("النص (HTML منقّى)"), blank=True)
+    author = models.CharField(_("الكاتب"), max_length=200, blank=True)
+    language = models.CharField(
+        _("اللغة"), max_length=2, choices=Language.choices, default=Language.ARABIC
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles",
+        verbose_name=_("القسم"),
+    )
+    published_at = models.DateTimeField(_("تاريخ النشر"))
+    fetched_at = models.DateTimeField(_("تاريخ الجلب"))
+    updated_at = models.DateTimeField(_("آخر تحديث"))
+    content_hash = models.CharField(max_length=64)
+    images = models.ManyToManyField("Image", through="ArticleImage", related_name="articles")
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("مقال")
+        verbose_name_plural = _("المقالات")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="article_unique_key"),
+        ]
+        indexes = [
+            # ArticleQuerySet.latest(): the home page and the ticker.
+            models.Index(fields=["-published_at", "-id"], name="article_latest_idx"),
+            # Outlet pages: latest articles of one source.
+            models.Index(fields=["source", "-published_at"], name="article_source_latest_idx"),
+            # Section pages: latest articles of one category.
+            models.Index(fields=["category", "-published_at"], name="article_category_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Image(models.Model):
+    """One row per image URL, shared by every article that uses it."""
+
+    url = models.CharField(_("الرابط"), max_length=2000, unique=True)
+    created_at = models.DateTimeField(_("أضيفت في"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("صورة")
+        verbose_name_plural = _("الصور")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class ArticleImage(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_images")
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="article_images")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "image"], name="article_image_unique"),
+        ]
+
+
+class FetchLog(models.Model):
+    """One fetch of one source; ingest keeps the last ``FETCH_LOG_KEEP`` per source."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetch_logs")
+    started_at = models.DateTimeField(_("البداية"))
+    duration_ms = models.PositiveIntegerField(_("المدة (مللي ثانية)"), default=0)
+    status = models.CharField(_("النتيجة"), max_length=20, choices=Source.FetchStatus.choices)
+    http_status = models.PositiveSmallIntegerField(_("رمز HTTP"), null=True, blank=True)
+    bytes_received = models.PositiveIntegerField(_("البايتات"), default=0)
+    new_count = models.PositiveIntegerField(_("جديد"), default=0)
+    updated_count = models.PositiveIntegerField(_("محدّث"), default=0)
+    error_code = models.CharField(_("رمز الخطأ"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("سجل جلب")
+        verbose_name_plural = _("سجل الجلب")
+        ordering = ["-started_at"]
+        indexes = [
+            # Source admin page and log trimming: the latest fetches of one source.
+            models.Index(fields=["source", "-started_at"], name="fetchlog_source_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

@@ -1,0 +1,67 @@
+"""The default outlet roster (shared/data/outlets.md) and the canonical sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Outlet:
+    slug: str
+    name: str
+    name_latin: str
+    site_url: str
+    feed_url: str
+    language: str
+    evidence: str
+
+    @property
+    def is_active_default(self) -> bool:
+        """Only verified/seen/cited feeds are active by default, and never an outlet
+        known to answer with a bot challenge: those are paused, not bypassed."""
+        return self.evidence in ("verified", "seen", "cited") and self.slug not in BOT_CHALLENGED
+
+
+BOT_CHALLENGED = frozenset({"hespress", "medias24"})
+
+OUTLETS = (
+    Outlet("hespress", "هسبريس", "Hespress", "https://hespress.com", "https://hespress.com/feed", "ar", "verified"),
+    Outlet("hespress-fr", "Hespress FR", "Hespress FR", "https://fr.hespress.com", "https://fr.hespress.com/feed", "fr", "verified"),
+    Outlet("alyaoum24", "اليوم 24", "Alyaoum24", "https://www.alyaoum24.com", "https://www.alyaoum24.com/feed", "ar", "seen"),
+    Outlet("goud", "كود", "Goud", "https://www.goud.ma", "https://www.goud.ma/feed/", "ar", "seen"),
+    Outlet("al3omk", "العمق المغربي", "Al3omk", "https://al3omk.com", "https://al3omk.com/feed", "ar", "seen"),
+    Outlet("telquel", "تيل كيل", "TelQuel", "https://telquel.ma", "https://telquel.ma/feed/", "fr", "seen"),
+    Outlet("almaghreb24", "المغرب 24", "Almaghreb24", "https://www.almaghreb24.com", "https://www.almaghreb24.com/feed/", "ar", "seen"),
+    Outlet("akhbarona", "أخبارنا", "Akhbarona", "https://www.akhbarona.com", "https://www.akhbarona.com/feed/index.rss", "ar", "seen"),
+    Outlet("hibapress", "هبة بريس", "Hibapress", "https://ar.hibapress.com", "https://ar.hibapress.com/feed", "ar", "cited"),
+    Outlet("alayam24", "الأيام 24", "Alayam24", "https://www.alayam24.com", "https://www.alayam24.com/feed", "ar", "cited"),
+    Outlet("barlamane", "برلمان.كوم", "Barlamane", "https://www.barlamane.com", "https://www.barlamane.com/feed", "ar", "cited"),
+    Outlet("assabah", "الصباح", "Assabah", "https://assabah.ma", "https://assabah.ma/feed", "ar", "cited"),
+    Outlet("madar21", "مدار 21", "Madar21", "https://madar21.com", "https://madar21.com/feed", "ar", "cited"),
+    Outlet("kech24", "كشـ24", "Kech24", "https://kech24.com", "https://kech24.com/feed", "ar", "cited"),
+    Outlet("agadir24", "أكادير 24", "Agadir24", "https://agadir24.info", "https://agadir24.info/feed", "ar", "cited"),
+    Outlet("medias24", "ميديا 24", "Médias24", "https://medias24.com", "https://medias24.com/feed/", "fr", "cited"),
+    Outlet("ledesk", "لوديسك", "Le Desk", "https://ledesk.ma", "https://ledesk.ma/feed/", "fr", "cited"),
+    Outlet("challenge", "تشالنج", "Challenge", "https://www.challenge.ma", "https://www.challenge.ma/feed", "fr", "cited"),
+    Outlet("leseco", "ليزيكو", "LesEco", "https://leseco.ma", "https://leseco.ma/feed/", "fr", "cited"),
+    Outlet("febrayer", "فبراير", "Febrayer", "https://www.febrayer.com", "https://www.febrayer.com/feed", "ar", "guess"),
+    Outlet("rue20", "زنقة 20", "Rue20", "https://www.rue20.com", "https://www.rue20.com/feed", "ar", "guess"),
+    Outlet("ahdath", "الأحداث المغربية", "Ahdath", "https://ahdath.info", "https://ahdath.info/feed", "ar", "guess"),
+    Outlet("hesport", "هسبورت", "Hesport", "https://hesport.com", "https://hesport.com/feed", "ar", "guess"),
+)
+
+# (slug, Arabic name, French name, aliases as outlets write them)
+SECTIONS = (
+    ("politics", "سياسة", "Politique", ("سياسة", "السياسة", "سياسي", "أخبار سياسية", "politique", "politics", "parlement")),
+    ("economy", "اقتصاد", "Économie", ("اقتصاد", "الاقتصاد", "اقتصادية", "مال وأعمال", "أعمال", "economie", "économie", "economy", "business", "finance", "entreprises")),
+    ("society", "مجتمع", "Société", ("مجتمع", "المجتمع", "أخبار وطنية", "وطنية", "حوادث", "société", "societe", "society", "maroc", "national")),
+    ("world", "دولية", "Monde", ("دولية", "دولي", "الدولية", "العالم", "أخبار دولية", "عربي ودولي", "monde", "international", "world", "afrique")),
+    ("sports", "رياضة", "Sport", ("رياضة", "الرياضة", "رياضي", "كرة القدم", "المنتخب الوطني", "كأس إفريقيا", "sport", "sports", "football")),
+    ("culture", "ثقافة وفن", "Culture", ("ثقافة وفن", "ثقافة", "الثقافة", "فن", "فنون", "سينما", "ثقافة وفنون", "culture", "arts", "cinéma", "cinema")),
+    ("religion", "دين", "Religion", ("دين", "الدين", "دين ودنيا", "إسلاميات", "religion")),
+    ("health", "صحة", "Santé", ("صحة", "الصحة", "طب", "santé", "sante", "health")),
+    ("regions", "جهات", "Régions", ("جهات", "الجهات", "جهوية", "أخبار الجهات", "régions", "regions")),
+    ("tech", "تكنولوجيا", "Technologie", ("تكنولوجيا", "التكنولوجيا", "علوم وتكنولوجيا", "تقنية", "علوم", "tech", "technologie", "high-tech", "sciences")),
+    ("misc", "منوعات", "Divers", ("منوعات", "متفرقات", "divers", "insolite", "lifestyle")),
+    ("opinion", "رأي", "Opinion", ("رأي", "الرأي", "آراء", "مقالات رأي", "كتاب وآراء", "opinion", "opinions", "tribune", "chroniques")),
+)

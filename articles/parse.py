@@ -1,0 +1,280 @@
+"""Parse feed bytes and normalise their entries into plain, typed records.
+
+``parse_feed`` never raises on bad input: a document that is not a feed comes back
+with ``error_code="not_a_feed"``. Entries come back with a stable key, aware UTC
+dates, plain-text title/summary/author, a sanitized body and their image URLs.
+Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import feedparser
+from bs4 import BeautifulSoup, SoupStrainer
+
+from articles.sanitize import clean_html
+from articles.text import plain_text
+
+MOROCCO = ZoneInfo("Africa/Casablanca")
+MAX_KEY_LENGTH = 255
+MAX_TITLE_LENGTH = 500
+MAX_SUMMARY_LENGTH = 600
+MAX_AUTHOR_LENGTH = 200
+MAX_URL_LENGTH = 2000
+MAX_IMAGES_PER_ENTRY = 10
+FUTURE_TOLERANCE = timedelta(minutes=10)
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid", "yclid",
+     "ref", "ref_src", "cmpid", "xtor"}
+)
+TRACKING_PIXEL_HOSTS = frozenset(
+    {"stats.wp.com", "pixel.wp.com", "feeds.feedburner.com", "www.google-analytics.com",
+     "pixel.quantserve.com", "b.scorecardresearch.com", "sb.scorecardresearch.com",
+     "www.facebook.com", "certify.alexametrics.com"}
+)
+LAZY_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-orig-file")
+IMG_STRAINER = SoupStrainer("img")
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    key: str
+    url: str
+    title: str
+    summary: str
+    body_html: str
+    author: str
+    language: str
+    published_at: datetime
+    categories: tuple[str, ...]
+    image_urls: tuple[str, ...]
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str = ""
+    link: str = ""
+    language: str = ""
+    entries: list[ParsedEntry] = field(default_factory=list)
+    is_bozo: bool = False
+    encoding: str = ""
+    error_code: str = ""
+
+
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    fetched_at: datetime,
+    language: str = "ar",
+    max_entries: int = 500,
+) -> ParsedFeed:
+    """Parse ``body`` as served from ``url`` with ``headers``; see the module docstring."""
+    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
+    response_headers.setdefault("content-location", url)
+    # feedparser's own sanitizer and relative-URI resolution are off: nh3 cleans and
+    # absolutises every body below, and both passes would cost more than parsing.
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=response_headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    feed = parsed.get("feed", {})
+    if not parsed.get("version") and not parsed.entries:
+        return ParsedFeed(is_bozo=True, encoding=parsed.get("encoding", ""),
+                          error_code="not_a_feed")
+    feed_link = _http_url(feed.get("link", ""), url) or url
+    feed_language = _language(feed.get("language"), language)
+    entries: list[ParsedEntry] = []
+    seen: set[str] = set()
+    for raw in parsed.entries[:max_entries]:
+        entry = _normalise_entry(raw, feed_link, feed_language, fetched_at)
+        # A feed may repeat a guid; the first occurrence is the newest.
+        if entry is None or entry.key in seen:
+            continue
+        seen.add(entry.key)
+        entries.append(entry)
+    return ParsedFeed(
+        title=plain_text(feed.get("title", ""), MAX_TITLE_LENGTH),
+        link=feed_link,
+        language=feed_language,
+        entries=entries,
+        is_bozo=bool(parsed.get("bozo")),
+        encoding=parsed.get("encoding", ""),
+    )
+
+
+def _normalise_entry(
+    raw: Any, feed_link: str, language: str, fetched_at: datetime
+) -> ParsedEntry | None:
+    url = canonical_url(_http_url(raw.get("link", ""), feed_link))
+    title = plain_text(raw.get("title", ""), MAX_TITLE_LENGTH)
+    content = raw.get("content") or []
+    body_source = content[0].get("value", "") if content else raw.get("summary", "")
+    summary_source = raw.get("summary", "") or body_source
+    key = entry_key(raw.get("id", ""), url, title)
+    if not key:
+        return None
+    body_source, content_images = _content_images(body_source, url or feed_link)
+    body_html = clean_html(body_source, url or feed_link)
+    summary = plain_text(summary_source, MAX_SUMMARY_LENGTH)
+    if not title:
+        title = plain_text(summary, 120) or url
+    author = plain_text(raw.get("author", ""), MAX_AUTHOR_LENGTH)
+    categories = tuple(
+        label for label in (plain_text(t.get("term") or t.get("label"), 200)
+                            for t in raw.get("tags", []) or []) if label
+    )
+    raw_date = raw.get("published") or raw.get("updated") or raw.get("created") or ""
+    published_at = _entry_date(raw, raw_date, fetched_at)
+    image_urls = _entry_images(raw, url or feed_link, content_images)
+    entry_language = _language(raw.get("language"), language)
+    digest = hashlib.sha256(
+        "\x1f".join(
+            [url, title, summary, body_html, author, entry_language, raw_date, *categories,
+             "\x1e", *image_urls]
+        ).encode("utf-8", "surrogatepass")
+    ).hexdigest()
+    return ParsedEntry(
+        key=key, url=url, title=title, summary=summary, body_html=body_html, author=author,
+        language=entry_language, published_at=published_at, categories=categories,
+        image_urls=image_urls, content_hash=digest,
+    )
+
+
+def entry_key(guid: str, url: str, title: str) -> str:
+    """The entry's stable identity within its source: guid, else canonical URL."""
+    key = plain_text(guid) or url or (f"title:{title}" if title else "")
+    if len(key) > MAX_KEY_LENGTH:
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return key
+
+
+def canonical_url(url: str) -> str:
+    """``url`` without its fragment and tracking parameters (utm_*, fbclid, ...)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    ]
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
+    )
+
+
+def _http_url(value: str | None, base: str) -> str:
+    """An absolute http(s) URL or ''."""
+    candidate = plain_text(value)
+    if not candidate:
+        return ""
+    try:
+        absolute = urljoin(base, candidate)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    return absolute if len(absolute) <= MAX_URL_LENGTH else ""
+
+
+def _language(value: str | None, default: str) -> str:
+    code = (value or "").strip().lower()[:2]
+    return code if code in ("ar", "fr") else default
+
+
+def _entry_date(raw: Any, raw_date: str, fetched_at: datetime) -> datetime:
+    """Aware UTC date: a missing offset is Moroccan time, none is the fetch time,
+    and a date in the future is clamped to the fetch time."""
+    moment = _parse_date(raw_date)
+    if moment is None:
+        parsed = raw.get("published_parsed") or raw.get("updated_parsed")
+        if parsed:
+            moment = datetime(*parsed[:6], tzinfo=UTC)
+    if moment is None:
+        return fetched_at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=MOROCCO)
+    moment = moment.astimezone(UTC)
+    return fetched_at if moment > fetched_at + FUTURE_TOLERANCE else moment
+
+
+def _parse_date(value: str) -> datetime | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        pass
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _content_images(fragment: str, base: str) -> tuple[str, list[str]]:
+    """Image URLs in the body, and the body with lazy-loaded images made real."""
+    if "<img" not in fragment and "<IMG" not in fragment:
+        return fragment, []
+    if any(attr in fragment for attr in LAZY_SRC_ATTRIBUTES):
+        soup = BeautifulSoup(fragment, "lxml")
+        for img in soup.find_all("img"):
+            lazy = next((img[a] for a in LAZY_SRC_ATTRIBUTES if img.get(a)), None)
+            if lazy:
+                img["src"] = lazy
+        container = soup.body or soup
+        fragment = "".join(str(child) for child in container.contents)
+        images = soup.find_all("img")
+    else:
+        images = BeautifulSoup(fragment, "lxml", parse_only=IMG_STRAINER).find_all("img")
+    urls = []
+    for img in images:
+        src = _http_url(str(img.get("src") or ""), base)
+        if src and not _is_tracking_pixel(src, img.get("width"), img.get("height")):
+            urls.append(src)
+    return fragment, urls
+
+
+def _is_tracking_pixel(url: str, width: Any = None, height: Any = None) -> bool:
+    for size in (width, height):
+        try:
+            if size is not None and int(str(size).strip().removesuffix("px")) <= 2:
+                return True
+        except ValueError:
+            continue
+    parts = urlsplit(url)
+    return (parts.hostname or "") in TRACKING_PIXEL_HOSTS or "/~r/" in parts.path
+
+
+def _entry_images(raw: Any, base: str, content_images: list[str]) -> tuple[str, ...]:
+    candidates: list[str] = []
+    for media in raw.get("media_content", []) or []:
+        medium = (media.get("medium") or "").lower()
+        mime = (media.get("type") or "").lower()
+        if medium in ("", "image") and (not mime or mime.startswith("image/")):
+            candidates.append(media.get("url", ""))
+    candidates.extend(m.get("url", "") for m in raw.get("media_thumbnail", []) or [])
+    for enclosure in raw.get("enclosures", []) or []:
+        if (enclosure.get("type") or "").lower().startswith("image/"):
+            candidates.append(enclosure.get("href", ""))
+    candidates.extend(content_images)
+    urls: list[str] = []
+    for candidate in candidates:
+        url = _http_url(candidate, base)
+        if url and url not in urls and not _is_tracking_pixel(url):
+            urls.append(url)
+    return tuple(urls[:MAX_IMAGES_PER_ENTRY])

@@ -1,0 +1,55 @@
+"""Plain text from untrusted feed strings, and Arabic-aware label normalisation."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import nh3
+
+# Bidi embedding, override and isolate controls, plus marks: feed text must not be able
+# to reorder the page around it (Trojan Source style spoofing).
+BIDI_CONTROLS = dict.fromkeys(
+    [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+# C0/C1 controls except tab/newline, which whitespace collapsing handles.
+OTHER_CONTROLS = dict.fromkeys([c for c in range(0x20) if c not in (9, 10, 13)] + [0x7F])
+STRIP_TABLE = {**BIDI_CONTROLS, **OTHER_CONTROLS, 0xFEFF: None}
+WHITESPACE = re.compile(r"\s+")
+ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+NO_TAGS_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"})
+
+
+def plain_text(value: str | None, max_length: int | None = None) -> str:
+    """Reduce an untrusted string (possibly HTML, possibly escaped) to one line of text.
+
+    Tags are dropped (with the content of script/style), entities decoded, control and
+    bidi-control characters removed and whitespace collapsed. Idempotent.
+    """
+    if not value:
+        return ""
+    text = value
+    if "<" in text or "&" in text:
+        text = html.unescape(NO_TAGS_CLEANER.clean(text))
+        if "<" in text:
+            # Escaped markup ("&lt;b&gt;") decodes to tags: strip those as well.
+            text = html.unescape(NO_TAGS_CLEANER.clean(text))
+    text = WHITESPACE.sub(" ", text.translate(STRIP_TABLE)).strip()
+    if max_length is not None and len(text) > max_length:
+        text = text[: max_length - 1].rstrip() + "…"
+    return text
+
+
+def normalize_label(label: str) -> str:
+    """Comparable form of a section label: 'الرياضة ' and 'رياضة' meet, as do 'Économie'
+    and 'economie'."""
+    text = plain_text(label).casefold()
+    text = ARABIC_DIACRITICS.sub("", text).translate(ALEF_FORMS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFC", text)
+    if text.startswith("ال") and len(text) > 4:
+        text = text[2:]
+    return text

@@ -1,0 +1,14 @@
+"""The Celery application, configured from Django settings (CELERY_* names)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+app = Celery("newsroom")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+app.conf.beat_schedule = {
+    "schedule-due-sources": {"task": "articles.tasks.schedule_due_sources", "schedule": 60.0},
+}

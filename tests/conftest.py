@@ -1,0 +1,95 @@
+"""Shared fixtures and the service policy.
+
+Tests that need PostgreSQL, Redis or Chromium skip with a one-line reason when the
+service is absent, unless NEWSROOM_REQUIRE_SERVICES=1 (as in CI), where an absent
+service fails the run instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+
+REQUIRE_SERVICES = os.environ.get("NEWSROOM_REQUIRE_SERVICES") == "1"
+CHROMIUM = "/usr/bin/chromium"
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def service_missing(marker: str) -> str | None:
+    """Why the service behind ``marker`` is unusable, or None if it is there."""
+    if marker == "postgres" and not port_open("127.0.0.1", 5432):
+        return "PostgreSQL is not running on 127.0.0.1:5432"
+    if marker == "redis" and not port_open("127.0.0.1", 6379):
+        return "Redis is not running on 127.0.0.1:6379"
+    if marker == "browser" and not shutil.which(CHROMIUM):
+        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker in ("postgres", "redis", "browser"):
+            if item.get_closest_marker(marker) is None:
+                continue
+            reason = service_missing(marker)
+            if reason and REQUIRE_SERVICES:
+                item.add_marker(pytest.mark.usefixtures("_fail_missing_service"))
+                item.user_properties.append(("missing_service", reason))
+            elif reason:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def _fail_missing_service(request: pytest.FixtureRequest) -> None:
+    reasons = [value for key, value in request.node.user_properties if key == "missing_service"]
+    pytest.fail(f"NEWSROOM_REQUIRE_SERVICES=1 but {'; '.join(reasons)}")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under `pytest -m postgres` with DATABASE_URL=postgres://..., make sure that is
+    really where the tests run (or say why not)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres") and not port_open("127.0.0.1", 5432):
+        message = "PostgreSQL is not running on 127.0.0.1:5432"
+        if REQUIRE_SERVICES:
+            pytest.exit(f"NEWSROOM_REQUIRE_SERVICES=1 but {message}", returncode=1)
+        pytest.exit(f"skipping the PostgreSQL run: {message}", returncode=0)
+
+
+@pytest.fixture(autouse=True)
+def _allow_local_feeds(settings: object) -> Iterator[None]:
+    """Tests serve feeds from 127.0.0.1; the guard's own tests turn this back off."""
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True  # type: ignore[attr-defined]
+    yield
+
+
+@pytest.fixture
+def make_source(db: None):  # type: ignore[no-untyped-def]
+    from articles.models import Source
+
+    counter = iter(range(1, 10_000))
+
+    def make(**fields: object) -> Source:
+        n = next(counter)
+        fields.setdefault("name", f"مصدر {n}")
+        fields.setdefault("slug", f"source-{n}")
+        fields.setdefault("feed_url", f"http://127.0.0.1:9/feed-{n}.xml")
+        return Source.objects.create(**fields)
+
+    return make
+
+
+def engine() -> str:
+    return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
