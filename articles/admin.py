@@ -7,15 +7,34 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
-from articles.tasks import fetch_source
 from articles.models import (
-    Article, ArticleImage, Category, CategoryAlias, FetchLog, Image, Source,
+    Article,
+    ArticleImage,
+    Category,
+    CategoryAlias,
+    FetchLog,
+    Image,
+    Source,
 )
+from articles.tasks import fetch_source
 
 admin.site.site_header = _("إدارة نيوزروم")
 admin.site.site_title = _("نيوزروم")
 admin.site.index_title = _("لوحة التحكم")
+
+
+FETCH_LOG_COLUMNS = (
+    "started_at",
+    "status",
+    "http_status",
+    "duration_ms",
+    "bytes_received",
+    "new_count",
+    "updated_count",
+    "error_code",
+)
 
 
 class FetchLogInline(admin.TabularInline):
@@ -24,12 +43,8 @@ class FetchLogInline(admin.TabularInline):
     max_num = 0
     can_delete = False
     ordering = ["-started_at"]
-    fields = ["started_at", "status", "http_status", "duration_ms", "bytes_received",
-              "new_count", "updated_count", "error_code"]
-    readonly_fields = fields
+    fields = readonly_fields = FETCH_LOG_COLUMNS
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[FetchLog]:
-        return super().get_queryset(request)
 
 
 class CategoryAliasInline(admin.TabularInline):
@@ -42,7 +57,9 @@ class HealthFilter(admin.SimpleListFilter):
     title = _("صحة التغذية")
     parameter_name = "health"
 
-    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, StrOrPromise]]:
         return [("failing", _("متعثرة")), ("healthy", _("سليمة")), ("never", _("لم تجلب بعد"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> QuerySet[Source]:
@@ -59,24 +76,73 @@ class HealthFilter(admin.SimpleListFilter):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_latin", "language", "status", "last_status",
-                    "last_error_code", "consecutive_failures", "last_success_at",
-                    "next_fetch_at"]
+    list_display = [
+        "name",
+        "name_latin",
+        "language",
+        "status",
+        "last_status",
+        "last_error_code",
+        "consecutive_failures",
+        "last_success_at",
+        "next_fetch_at",
+    ]
     list_filter = ["status", "language", HealthFilter, "last_status"]
     search_fields = ["name", "name_latin", "slug", "feed_url"]
     prepopulated_fields = {"slug": ["name_latin"]}
-    readonly_fields = ["etag", "last_modified", "body_hash", "lease_owner", "lease_expires_at",
-                       "consecutive_failures", "last_status", "last_error_code",
-                       "last_fetched_at", "last_success_at"]
+    readonly_fields = [
+        "etag",
+        "last_modified",
+        "body_hash",
+        "lease_owner",
+        "lease_expires_at",
+        "consecutive_failures",
+        "last_status",
+        "last_error_code",
+        "last_fetched_at",
+        "last_success_at",
+    ]
     fieldsets = [
-        (None, {"fields": ["name", "name_latin", "slug", "site_url", "feed_url", "language",
-                           "status"]}),
-        (_("صحة التغذية"), {"fields": ["last_status", "last_error_code",
-                                       "consecutive_failures", "last_fetched_at",
-                                       "last_success_at", "next_fetch_at"]}),
-        (_("حالة الجلب التقنية"), {"classes": ["collapse"],
-                                   "fields": ["etag", "last_modified", "body_hash",
-                                              "lease_owner", "lease_expires_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "name_latin",
+                    "slug",
+                    "site_url",
+                    "feed_url",
+                    "language",
+                    "status",
+                ]
+            },
+        ),
+        (
+            _("صحة التغذية"),
+            {
+                "fields": [
+                    "last_status",
+                    "last_error_code",
+                    "consecutive_failures",
+                    "last_fetched_at",
+                    "last_success_at",
+                    "next_fetch_at",
+                ]
+            },
+        ),
+        (
+            _("حالة الجلب التقنية"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "etag",
+                    "last_modified",
+                    "body_hash",
+                    "lease_owner",
+                    "lease_expires_at",
+                ],
+            },
+        ),
     ]
     inlines = [CategoryAliasInline, FetchLogInline]
     actions = ["fetch_now", "pause", "activate"]
@@ -132,8 +198,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(FetchLog)
 class FetchLogAdmin(admin.ModelAdmin):
-    list_display = ["source", "started_at", "status", "http_status", "duration_ms",
-                    "bytes_received", "new_count", "updated_count", "error_code"]
+    list_display = ["source", *FETCH_LOG_COLUMNS]
     list_filter = ["status", "error_code", "source"]
     list_select_related = ["source"]
 

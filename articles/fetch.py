@@ -145,7 +145,7 @@ class _GuardedHTTPSConnection(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         sock = _connect(self.host, self.port, self._deadline, self._allow_private)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = _tls_context().wrap_socket(sock, server_hostname=self.host)
 
 
 _TLS_CONTEXT: ssl.SSLContext | None = None
@@ -175,9 +175,7 @@ def fetch_url(
     """
     deadline = _Deadline(timeout if timeout is not None else settings.FETCH_TIMEOUT_SECONDS)
     cap = max_bytes if max_bytes is not None else settings.FETCH_MAX_BYTES
-    private_ok = (
-        settings.FETCH_ALLOW_PRIVATE_ADDRESSES if allow_private is None else allow_private
-    )
+    private_ok = settings.FETCH_ALLOW_PRIVATE_ADDRESSES if allow_private is None else allow_private
     headers = {
         "User-Agent": settings.FETCH_USER_AGENT,
         "Accept": accept,

@@ -116,28 +116,54 @@ def _ingest_leased(source: Source) -> IngestResult:
     started_at = timezone.now()
     clock = time.monotonic()
     try:
-        response = fetch_url(
-            source.feed_url, etag=source.etag, last_modified=source.last_modified
-        )
+        response = fetch_url(source.feed_url, etag=source.etag, last_modified=source.last_modified)
     except FetchError as error:
         return record_failure(source, error.code, started_at, clock, error.http_status)
     if response.is_not_modified:
-        return _record(source, Status.NOT_MODIFIED, started_at, clock, response.status,
-                       response.bytes_received, etag=response.etag or source.etag,
-                       last_modified=response.last_modified or source.last_modified)
+        return _record(
+            source,
+            Status.NOT_MODIFIED,
+            started_at,
+            clock,
+            response.status,
+            response.bytes_received,
+            etag=response.etag or source.etag,
+            last_modified=response.last_modified or source.last_modified,
+        )
     body_hash = hashlib.sha256(response.body).hexdigest()
     if body_hash == source.body_hash:
-        return _record(source, Status.UNCHANGED, started_at, clock, response.status,
-                       response.bytes_received, etag=response.etag,
-                       last_modified=response.last_modified)
+        return _record(
+            source,
+            Status.UNCHANGED,
+            started_at,
+            clock,
+            response.status,
+            response.bytes_received,
+            etag=response.etag,
+            last_modified=response.last_modified,
+        )
     try:
-        stored = ingest_bytes(source, response.body, headers=response.headers,
-                              url=response.url, fetched_at=started_at)
+        stored = ingest_bytes(
+            source,
+            response.body,
+            headers=response.headers,
+            url=response.url,
+            fetched_at=started_at,
+        )
     except NotAFeedError:
         return record_failure(source, "not_a_feed", started_at, clock, response.status)
-    return _record(source, Status.OK, started_at, clock, response.status,
-                   response.bytes_received, stored=stored, etag=response.etag,
-                   last_modified=response.last_modified, body_hash=body_hash)
+    return _record(
+        source,
+        Status.OK,
+        started_at,
+        clock,
+        response.status,
+        response.bytes_received,
+        stored=stored,
+        etag=response.etag,
+        last_modified=response.last_modified,
+        body_hash=body_hash,
+    )
 
 
 class NotAFeedError(Exception):
@@ -156,8 +182,12 @@ def ingest_bytes(
     fetch, shared by the worker, the demo loader and the tests."""
     fetched_at = fetched_at or timezone.now()
     parsed = parse_feed(
-        body, url=url or source.feed_url, headers=headers, fetched_at=fetched_at,
-        language=source.language, max_entries=settings.FETCH_MAX_ENTRIES,
+        body,
+        url=url or source.feed_url,
+        headers=headers,
+        fetched_at=fetched_at,
+        language=source.language,
+        max_entries=settings.FETCH_MAX_ENTRIES,
     )
     if parsed.error_code:
         raise NotAFeedError(parsed.error_code)
@@ -175,7 +205,10 @@ def next_fetch_delay(consecutive_failures: int) -> timedelta:
 
 
 def record_failure(
-    source: Source, code: str, started_at: datetime, clock: float,
+    source: Source,
+    code: str,
+    started_at: datetime,
+    clock: float,
     http_status: int | None = None,
 ) -> IngestResult:
     logger.info("fetch of %s failed: %s", source.slug, code)
@@ -208,21 +241,30 @@ def _record(
     }
     if status != Status.ERROR:
         fields["last_success_at"] = now
-    for name, value in (("etag", etag), ("last_modified", last_modified),
-                        ("body_hash", body_hash)):
+    for name, value in (
+        ("etag", etag),
+        ("last_modified", last_modified),
+        ("body_hash", body_hash),
+    ):
         if value is not None:
             fields[name] = value
     with transaction.atomic():
         Source.objects.filter(id=source.id).update(**fields)
         FetchLog.objects.create(
-            source=source, started_at=started_at,
-            duration_ms=int((time.monotonic() - clock) * 1000), status=status,
-            http_status=http_status, bytes_received=bytes_received, new_count=stored.new,
-            updated_count=stored.updated, error_code=error_code,
+            source=source,
+            started_at=started_at,
+            duration_ms=int((time.monotonic() - clock) * 1000),
+            status=status,
+            http_status=http_status,
+            bytes_received=bytes_received,
+            new_count=stored.new,
+            updated_count=stored.updated,
+            error_code=error_code,
         )
         _trim_fetch_log(source.id)
-    return IngestResult(source.id, status, stored.new, stored.updated, error_code,
-                        stored.new_image_ids)
+    return IngestResult(
+        source.id, status, stored.new, stored.updated, error_code, stored.new_image_ids
+    )
 
 
 def _trim_fetch_log(source_id: int) -> None:

@@ -130,7 +130,8 @@ class CategoryAlias(models.Model):
         verbose_name_plural = _("التسميات البديلة للأقسام")
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "label"], name="alias_unique_per_source",
+                fields=["source", "label"],
+                name="alias_unique_per_source",
                 condition=Q(source__isnull=False),
             ),
             models.UniqueConstraint(
@@ -143,7 +144,7 @@ class CategoryAlias(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
-    def latest(self) -> ArticleQuerySet:
+    def newest(self) -> ArticleQuerySet:
         return self.select_related("source", "category").order_by("-published_at", "-id")
 
 
@@ -161,14 +162,20 @@ class Article(models.Model):
         _("اللغة"), max_length=2, choices=Language.choices, default=Language.ARABIC
     )
     category = models.ForeignKey(
-        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="articles",
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
         verbose_name=_("القسم"),
     )
     published_at = models.DateTimeField(_("تاريخ النشر"))
     fetched_at = models.DateTimeField(_("تاريخ الجلب"))
     updated_at = models.DateTimeField(_("آخر تحديث"))
     content_hash = models.CharField(max_length=64)
-    images = models.ManyToManyField("Image", through="ArticleImage", related_name="articles")
+    images: models.ManyToManyField[Image, ArticleImage] = models.ManyToManyField(
+        "Image", through="ArticleImage", related_name="articles"
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -179,7 +186,7 @@ class Article(models.Model):
             models.UniqueConstraint(fields=["source", "key"], name="article_unique_key"),
         ]
         indexes = [
-            # ArticleQuerySet.latest(): the home page and the ticker.
+            # ArticleQuerySet.newest(): the home page and the ticker.
             models.Index(fields=["-published_at", "-id"], name="article_latest_idx"),
             # Outlet pages: latest articles of one source.
             models.Index(fields=["source", "-published_at"], name="article_source_latest_idx"),
@@ -215,6 +222,9 @@ class ArticleImage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "image"], name="article_image_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.position}: {self.image_id}"
 
 
 class FetchLog(models.Model):

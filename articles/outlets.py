@@ -24,6 +24,7 @@ class Outlet:
 
 BOT_CHALLENGED = frozenset({"hespress", "medias24"})
 
+# fmt: off
 OUTLETS = (
     Outlet("hespress", "هسبريس", "Hespress", "https://hespress.com", "https://hespress.com/feed", "ar", "verified"),
     Outlet("hespress-fr", "Hespress FR", "Hespress FR", "https://fr.hespress.com", "https://fr.hespress.com/feed", "fr", "verified"),
@@ -65,3 +66,4 @@ SECTIONS = (
     ("misc", "منوعات", "Divers", ("منوعات", "متفرقات", "divers", "insolite", "lifestyle")),
     ("opinion", "رأي", "Opinion", ("رأي", "الرأي", "آراء", "مقالات رأي", "كتاب وآراء", "opinion", "opinions", "tribune", "chroniques")),
 )
+# fmt: on

@@ -33,13 +33,34 @@ MAX_URL_LENGTH = 2000
 MAX_IMAGES_PER_ENTRY = 10
 FUTURE_TOLERANCE = timedelta(minutes=10)
 TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid", "yclid",
-     "ref", "ref_src", "cmpid", "xtor"}
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "igshid",
+        "yclid",
+        "ref",
+        "ref_src",
+        "cmpid",
+        "xtor",
+    }
 )
 TRACKING_PIXEL_HOSTS = frozenset(
-    {"stats.wp.com", "pixel.wp.com", "feeds.feedburner.com", "www.google-analytics.com",
-     "pixel.quantserve.com", "b.scorecardresearch.com", "sb.scorecardresearch.com",
-     "www.facebook.com", "certify.alexametrics.com"}
+    {
+        "stats.wp.com",
+        "pixel.wp.com",
+        "feeds.feedburner.com",
+        "www.google-analytics.com",
+        "pixel.quantserve.com",
+        "b.scorecardresearch.com",
+        "sb.scorecardresearch.com",
+        "www.facebook.com",
+        "certify.alexametrics.com",
+    }
 )
 LAZY_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-orig-file")
 IMG_STRAINER = SoupStrainer("img")
@@ -93,8 +114,9 @@ def parse_feed(
     )
     feed = parsed.get("feed", {})
     if not parsed.get("version") and not parsed.entries:
-        return ParsedFeed(is_bozo=True, encoding=parsed.get("encoding", ""),
-                          error_code="not_a_feed")
+        return ParsedFeed(
+            is_bozo=True, encoding=parsed.get("encoding", ""), error_code="not_a_feed"
+        )
     feed_link = _http_url(feed.get("link", ""), url) or url
     feed_language = _language(feed.get("language"), language)
     entries: list[ParsedEntry] = []
@@ -134,8 +156,11 @@ def _normalise_entry(
         title = plain_text(summary, 120) or url
     author = plain_text(raw.get("author", ""), MAX_AUTHOR_LENGTH)
     categories = tuple(
-        label for label in (plain_text(t.get("term") or t.get("label"), 200)
-                            for t in raw.get("tags", []) or []) if label
+        label
+        for label in (
+            plain_text(t.get("term") or t.get("label"), 200) for t in raw.get("tags", []) or []
+        )
+        if label
     )
     raw_date = raw.get("published") or raw.get("updated") or raw.get("created") or ""
     published_at = _entry_date(raw, raw_date, fetched_at)
@@ -143,14 +168,32 @@ def _normalise_entry(
     entry_language = _language(raw.get("language"), language)
     digest = hashlib.sha256(
         "\x1f".join(
-            [url, title, summary, body_html, author, entry_language, raw_date, *categories,
-             "\x1e", *image_urls]
+            [
+                url,
+                title,
+                summary,
+                body_html,
+                author,
+                entry_language,
+                raw_date,
+                *categories,
+                "\x1e",
+                *image_urls,
+            ]
         ).encode("utf-8", "surrogatepass")
     ).hexdigest()
     return ParsedEntry(
-        key=key, url=url, title=title, summary=summary, body_html=body_html, author=author,
-        language=entry_language, published_at=published_at, categories=categories,
-        image_urls=image_urls, content_hash=digest,
+        key=key,
+        url=url,
+        title=title,
+        summary=summary,
+        body_html=body_html,
+        author=author,
+        language=entry_language,
+        published_at=published_at,
+        categories=categories,
+        image_urls=image_urls,
+        content_hash=digest,
     )
 
 
@@ -168,7 +211,8 @@ def canonical_url(url: str) -> str:
         return ""
     parts = urlsplit(url)
     query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     ]
     return urlunsplit(
@@ -203,7 +247,7 @@ def _entry_date(raw: Any, raw_date: str, fetched_at: datetime) -> datetime:
     if moment is None:
         parsed = raw.get("published_parsed") or raw.get("updated_parsed")
         if parsed:
-            moment = datetime(*parsed[:6], tzinfo=UTC)
+            moment = datetime(*tuple(parsed)[:6]).replace(tzinfo=UTC)
     if moment is None:
         return fetched_at
     if moment.tzinfo is None:

@@ -58,5 +58,7 @@ def load_demo(demo_dir: Path = DEMO_DIR) -> list[DemoLoad]:
         if outlet is None:
             continue
         source, _ = Source.objects.get_or_create(slug=outlet.slug, defaults=_source_fields(outlet))
-        loads.append(DemoLoad(outlet.slug, ingest_bytes(source, path.read_bytes(), fetched_at=now)))
+        loads.append(
+            DemoLoad(outlet.slug, ingest_bytes(source, path.read_bytes(), fetched_at=now))
+        )
     return loads

@@ -17,8 +17,16 @@ from articles.parse import ParsedEntry
 from articles.text import normalize_label
 
 UPDATE_FIELDS = [
-    "url", "title", "summary", "body_html", "author", "language", "category",
-    "published_at", "updated_at", "content_hash",
+    "url",
+    "title",
+    "summary",
+    "body_html",
+    "author",
+    "language",
+    "category",
+    "published_at",
+    "updated_at",
+    "content_hash",
 ]
 
 
@@ -52,9 +60,9 @@ def store_entries(
             update_fields=UPDATE_FIELDS,
         )
         ids = dict(
-            Article.objects.filter(
-                source=source, key__in=[e.key for e in changed]
-            ).values_list("key", "id")
+            Article.objects.filter(source=source, key__in=[e.key for e in changed]).values_list(
+                "key", "id"
+            )
         )
         new_image_ids = _link_images(changed, ids, updated_keys=existing.keys())
     new = sum(1 for e in changed if e.key not in existing)
@@ -82,10 +90,19 @@ def _article(
         None,
     )
     return Article(
-        source=source, key=entry.key, url=entry.url, title=entry.title, summary=entry.summary,
-        body_html=entry.body_html, author=entry.author, language=entry.language,
-        category_id=category_id, published_at=entry.published_at, fetched_at=fetched_at,
-        updated_at=fetched_at, content_hash=entry.content_hash,
+        source=source,
+        key=entry.key,
+        url=entry.url,
+        title=entry.title,
+        summary=entry.summary,
+        body_html=entry.body_html,
+        author=entry.author,
+        language=entry.language,
+        category_id=category_id,
+        published_at=entry.published_at,
+        fetched_at=fetched_at,
+        updated_at=fetched_at,
+        content_hash=entry.content_hash,
     )
 
 
@@ -94,7 +111,9 @@ def _link_images(
 ) -> tuple[int, ...]:
     """Create missing Image rows and link them; returns the ids of images first seen now."""
     urls = list(dict.fromkeys(url for e in entries for url in e.image_urls))
-    known = set(Image.objects.filter(url__in=urls).values_list("url", flat=True)) if urls else set()
+    known = (
+        set(Image.objects.filter(url__in=urls).values_list("url", flat=True)) if urls else set()
+    )
     Image.objects.bulk_create(
         [Image(url=url) for url in urls if url not in known], ignore_conflicts=True
     )

@@ -29,5 +29,9 @@ def fetch_source(self, source_id: int) -> dict[str, object]:  # type: ignore[no-
     """Fetch one source. The task id is the lease owner, so a redelivered copy of this
     task (its worker died) can take the lease back at once, and any other copy skips."""
     result = ingest.ingest_source(source_id, owner=self.request.id or ingest.new_lease_owner())
-    return {"status": result.status, "new": result.new, "updated": result.updated,
-            "error": result.error_code}
+    return {
+        "status": result.status,
+        "new": result.new,
+        "updated": result.updated,
+        "error": result.error_code,
+    }

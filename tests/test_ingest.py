@@ -27,8 +27,17 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 def article_rows() -> list[tuple[object, ...]]:
     return list(
         Article.objects.order_by("source_id", "key").values_list(
-            "source_id", "key", "url", "title", "summary", "body_html", "published_at",
-            "fetched_at", "updated_at", "content_hash", "category_id",
+            "source_id",
+            "key",
+            "url",
+            "title",
+            "summary",
+            "body_html",
+            "published_at",
+            "fetched_at",
+            "updated_at",
+            "content_hash",
+            "category_id",
         )
     )
 

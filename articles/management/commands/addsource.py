@@ -36,8 +36,11 @@ class Command(BaseCommand):
             raise CommandError(f"a source with this feed URL exists: {feed_url}")
         parts = urlsplit(feed_url)
         source = Source.objects.create(
-            name=options["name"].strip(), name_latin=options["name_latin"], slug=slug,
-            feed_url=feed_url, site_url=f"{parts.scheme}://{parts.netloc}",
+            name=options["name"].strip(),
+            name_latin=options["name_latin"],
+            slug=slug,
+            feed_url=feed_url,
+            site_url=f"{parts.scheme}://{parts.netloc}",
             language=options["language"],
         )
         self.stdout.write(self.style.SUCCESS(f"added {source.slug} ({source.feed_url})"))
