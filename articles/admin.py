@@ -46,7 +46,6 @@ class FetchLogInline(admin.TabularInline):
     fields = readonly_fields = FETCH_LOG_COLUMNS
 
 
-
 class CategoryAliasInline(admin.TabularInline):
     model = CategoryAlias
     extra = 1

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from articles.fetch import FetchError, fetch_url
@@ -28,6 +28,7 @@ from articles.store import StoreResult, store_entries
 
 logger = logging.getLogger(__name__)
 Status = Source.FetchStatus
+MAX_LEASE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,16 @@ def acquire_lease(
         .update(
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=settings.FETCH_LEASE_SECONDS),
+            lease_attempts=Case(
+                When(lease_owner=owner, then=F("lease_attempts") + 1), default=Value(1)
+            ),
         )
     )
 
 
 def release_lease(source_id: int, owner: str) -> None:
     Source.objects.filter(id=source_id, lease_owner=owner).update(
-        lease_owner="", lease_expires_at=None
+        lease_owner="", lease_expires_at=None, lease_attempts=0
     )
 
 
@@ -107,6 +111,10 @@ def ingest_source(
         return IngestResult(source_id, "skipped")
     try:
         source = Source.objects.get(id=source_id)
+        if source.lease_attempts > MAX_LEASE_ATTEMPTS:
+            # This fetch killed its worker every time (Celery #8969): stop redelivering
+            # it, record the failure and let the backoff schedule the next try.
+            return record_failure(source, "worker_lost", timezone.now(), time.monotonic())
         return _ingest_leased(source)
     finally:
         release_lease(source_id, owner)

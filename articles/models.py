@@ -68,6 +68,8 @@ class Source(models.Model):
     next_fetch_at = models.DateTimeField(_("الجلب القادم"), null=True, blank=True)
     lease_owner = models.CharField(max_length=100, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Times the current lease owner took its own lease back (its worker died mid-fetch).
+    lease_attempts = models.PositiveSmallIntegerField(default=0)
     consecutive_failures = models.PositiveIntegerField(_("إخفاقات متتالية"), default=0)
     last_status = models.CharField(
         _("آخر نتيجة"), max_length=20, choices=FetchStatus.choices, default=FetchStatus.NEVER

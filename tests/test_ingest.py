@@ -9,7 +9,13 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from articles.ingest import claim_due_sources, ingest_source
+from articles.ingest import (
+    MAX_LEASE_ATTEMPTS,
+    acquire_lease,
+    claim_due_sources,
+    ingest_source,
+    next_fetch_delay,
+)
 from articles.models import Article, FetchLog, Source
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
@@ -103,3 +109,38 @@ def test_scheduler_claims_a_due_source_once(make_source) -> None:
 
     assert claim_due_sources() == [due.id]
     assert claim_due_sources() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fetch_that_keeps_killing_its_worker_is_given_up_and_backed_off(
+    httpserver: HTTPServer, make_source
+) -> None:
+    httpserver.expect_request("/feed").respond_with_data(FEED, content_type="application/rss+xml")
+    source = make_source(feed_url=httpserver.url_for("/feed"))
+    # The same task id taking its own lease back = a redelivery after its worker died.
+    for _ in range(MAX_LEASE_ATTEMPTS + 1):
+        assert acquire_lease(source.id, "task-1")
+
+    result = ingest_source(source.id, owner="task-1")
+
+    source.refresh_from_db()
+    assert (result.status, result.error_code) == ("error", "worker_lost")
+    assert source.consecutive_failures == 1
+    assert source.lease_owner == "" and source.lease_attempts == 0
+    assert len(httpserver.log) == 0
+    # A new task (new id) fetches normally.
+    assert ingest_source(source.id, owner="task-2").status == "ok"
+
+
+def test_backoff_grows_exponentially_with_jitter_and_is_capped(settings) -> None:
+    settings.FETCH_INTERVAL_SECONDS = 600
+    settings.FETCH_MAX_BACKOFF_SECONDS = 6 * 3600
+
+    delays = [next_fetch_delay(n).total_seconds() for n in range(0, 12)]
+
+    assert 540 <= delays[0] <= 660  # healthy: the regular interval, +-10 %
+    assert 540 <= delays[1] <= 660  # first failure: retry after one interval
+    assert 1080 <= delays[2] <= 1320
+    assert 2160 <= delays[3] <= 2640
+    assert all(d <= 6 * 3600 * 1.1 for d in delays)
+    assert delays[-1] >= 6 * 3600 * 0.9  # capped, but never given up
