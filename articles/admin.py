@@ -152,7 +152,7 @@ class SourceAdmin(admin.ModelAdmin):
         for source in queryset.active():  # type: ignore[attr-defined]
             fetch_source.delay_on_commit(source.id)
             count += 1
-        queryset.update(next_fetch_at=timezone.now())
+        queryset.active().update(next_fetch_at=timezone.now())  # type: ignore[attr-defined]
         self.message_user(request, _("طُلب جلب %(n)d مصدر.") % {"n": count}, messages.SUCCESS)
 
     @admin.action(description=_("أوقف المصادر المختارة"))

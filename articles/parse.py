@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import feedparser
 from bs4 import BeautifulSoup, SoupStrainer
 
+from articles.charset import charset_override
 from articles.sanitize import clean_html
 from articles.text import plain_text
 
@@ -104,6 +105,10 @@ def parse_feed(
     """Parse ``body`` as served from ``url`` with ``headers``; see the module docstring."""
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     response_headers.setdefault("content-location", url)
+    charset = charset_override(body, response_headers)
+    if charset:
+        # An application/* type makes feedparser prefer the header's charset (RFC 3023).
+        response_headers["content-type"] = f"application/xml; charset={charset}"
     # feedparser's own sanitizer and relative-URI resolution are off: nh3 cleans and
     # absolutises every body below, and both passes would cost more than parsing.
     parsed = feedparser.parse(

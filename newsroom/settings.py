@@ -112,8 +112,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
-            # A file, not memory, so that tests with threads and processes see one database.
-            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+            # A file, not memory, so that threads in a test see one database; one per
+            # test process, so that concurrent runs don't share it.
+            "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -148,6 +149,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {

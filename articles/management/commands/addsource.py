@@ -48,4 +48,4 @@ class Command(BaseCommand):
 
 def slug_from_url(url: str) -> str:
     host = (urlsplit(url).hostname or "").removeprefix("www.")
-    return slugify(host.rsplit(".", 1)[0] if "." in host else host)[:100] or "source"
+    return slugify(host.rsplit(".", 1)[0].replace(".", "-"))[:100] or "source"

@@ -1,0 +1,171 @@
+"""The Django admin, in Arabic: outlets with their fetch health, and the fetch-now action."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, FetchLog, Image, Source
+
+RTL_HTML = '<html lang="ar" dir="rtl">'
+
+
+@pytest.fixture
+def failing_and_healthy(make_source) -> tuple[Source, Source]:
+    now = timezone.now()
+    failing = make_source(
+        name="مصدر متعثر",
+        name_latin="FailingOutlet",
+        last_status=Source.FetchStatus.ERROR,
+        last_error_code="http_404",
+        consecutive_failures=3,
+        last_fetched_at=now,
+    )
+    healthy = make_source(
+        name="مصدر سليم",
+        name_latin="HealthyOutlet",
+        last_status=Source.FetchStatus.OK,
+        last_fetched_at=now,
+        last_success_at=now,
+    )
+    FetchLog.objects.create(
+        source=failing,
+        started_at=now,
+        status=Source.FetchStatus.ERROR,
+        http_status=404,
+        error_code="http_404",
+    )
+    article = Article.objects.create(
+        source=healthy,
+        key="https://example.ma/?p=1",
+        url="https://example.ma/a/1",
+        title="الكاميرون تتعادل مع كوت ديفوار",
+        published_at=now,
+        fetched_at=now,
+        updated_at=now,
+        content_hash="0" * 64,
+    )
+    article.images.add(Image.objects.create(url="https://example.ma/i/1.jpg"))
+    return failing, healthy
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url_name", "label"),
+    [
+        ("admin:index", "المصادر"),
+        ("admin:articles_source_changelist", "المصادر"),
+        ("admin:articles_article_changelist", "المقالات"),
+        ("admin:articles_image_changelist", "الصور"),
+        ("admin:articles_fetchlog_changelist", "سجل الجلب"),
+    ],
+)
+def test_admin_pages_render_right_to_left_in_arabic(
+    admin_client, failing_and_healthy, url_name: str, label: str
+) -> None:
+    response = admin_client.get(reverse(url_name))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert RTL_HTML in html
+    assert label in html
+    assert "إدارة نيوزروم" in html
+
+
+@pytest.mark.django_db
+def test_article_and_image_changelists_list_their_rows(admin_client, failing_and_healthy) -> None:
+    articles = admin_client.get(reverse("admin:articles_article_changelist")).content.decode()
+    images = admin_client.get(reverse("admin:articles_image_changelist")).content.decode()
+
+    assert "الكاميرون تتعادل مع كوت ديفوار" in articles
+    assert "https://example.ma/i/1.jpg" in images
+
+
+@pytest.mark.django_db
+def test_source_changelist_shows_fetch_health(admin_client, failing_and_healthy) -> None:
+    response = admin_client.get(reverse("admin:articles_source_changelist"))
+
+    html = response.content.decode()
+    assert "http_404" in html
+    assert "صحة التغذية" in html  # the health filter
+    assert "FailingOutlet" in html and "HealthyOutlet" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("health", "listed"),
+    [("failing", {"FailingOutlet"}), ("healthy", {"HealthyOutlet"})],
+)
+def test_health_filter_lists_only_matching_sources(
+    admin_client, failing_and_healthy, make_source, health: str, listed: set[str]
+) -> None:
+    make_source(name="مصدر جديد", name_latin="NeverFetched")
+
+    response = admin_client.get(reverse("admin:articles_source_changelist"), {"health": health})
+
+    assert response.status_code == 200
+    shown = {source.name_latin for source in response.context["cl"].result_list}
+    assert shown == listed
+    html = response.content.decode()
+    for name in {"FailingOutlet", "HealthyOutlet", "NeverFetched"} - listed:
+        assert name not in html
+
+
+@pytest.fixture
+def broker_queue(tmp_path: Path) -> Iterator[Path]:
+    """The real filesystem broker, in a temp folder so the dev queue stays clean."""
+    from newsroom.celery import app
+
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    original = app.conf.broker_transport_options
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(tmp_path / "processed"),
+        "store_processed": False,
+    }
+    try:
+        yield queue
+    finally:
+        app.conf.broker_transport_options = original
+        app.pool.force_close_all()
+        app._pool = None
+
+
+@pytest.mark.django_db
+def test_fetch_now_action_enqueues_the_active_source(
+    admin_client,
+    failing_and_healthy,
+    make_source,
+    broker_queue: Path,
+    django_capture_on_commit_callbacks,
+) -> None:
+    failing, _ = failing_and_healthy
+    paused = make_source(name_latin="PausedOutlet", status=Source.Status.PAUSED)
+    later = timezone.now() + timezone.timedelta(hours=6)
+    Source.objects.update(next_fetch_at=later)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = admin_client.post(
+            reverse("admin:articles_source_changelist"),
+            {"action": "fetch_now", "_selected_action": [failing.id, paused.id]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["طُلب جلب 1 مصدر."]
+    assert "طُلب جلب 1 مصدر." in response.content.decode()
+    assert len(callbacks) == 1
+    failing.refresh_from_db()
+    assert failing.next_fetch_at <= timezone.now()
+    messages = [json.loads(path.read_text()) for path in broker_queue.iterdir()]
+    assert [(m["headers"]["task"], m["headers"]["argsrepr"]) for m in messages] == [
+        ("articles.tasks.fetch_source", f"({failing.id},)")
+    ]
