@@ -10,10 +10,12 @@ the whole exchange and a byte cap on the decompressed body. Failures raise
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Mapping
@@ -90,6 +92,9 @@ def _is_allowed_address(address: str, allow_private: bool) -> bool:
 class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.expires = time.monotonic() + seconds
+
+    def is_past(self) -> bool:
+        return time.monotonic() >= self.expires
 
     def remaining(self) -> float:
         left = self.expires - time.monotonic()
@@ -228,6 +233,11 @@ def _request(
     scheme, host, port, path = _split_url(url)
     connection_class = _GuardedHTTPSConnection if scheme == "https" else _GuardedHTTPConnection
     connection = connection_class(host, port, deadline, allow_private)
+    # Socket timeouts bound each read, not the exchange: a server dripping one header
+    # byte at a time would never trip them. The watchdog cuts the socket at the deadline.
+    watchdog = threading.Timer(deadline.remaining(), _abort, (connection,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
@@ -240,18 +250,32 @@ def _request(
         return response.status, response_headers, body, received
     except FetchError:
         raise
-    except TimeoutError as exc:
-        raise FetchError("timeout") from exc
-    except ssl.SSLError as exc:
-        raise FetchError("tls_error") from exc
-    except ConnectionRefusedError as exc:
-        raise FetchError("connection_refused") from exc
-    except (http.client.HTTPException, ValueError) as exc:
-        raise FetchError("bad_response") from exc
-    except OSError as exc:
-        raise FetchError("connection_error") from exc
+    except (http.client.HTTPException, ValueError, OSError) as exc:
+        if deadline.is_past() or isinstance(exc, TimeoutError):
+            raise FetchError("timeout") from exc
+        raise FetchError(_error_code(exc)) from exc
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _error_code(exc: Exception) -> str:
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return "tls_error"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection_refused"
+    if isinstance(exc, http.client.IncompleteRead):
+        return "truncated"
+    if isinstance(exc, http.client.HTTPException | ValueError):
+        return "bad_response"
+    return "connection_error"
+
+
+def _abort(connection: http.client.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _read_body(
@@ -298,4 +322,6 @@ def _read_body(
             parts.append(tail)
     except zlib.error as exc:
         raise FetchError("bad_encoding") from exc
+    if declared.isdigit() and received < int(declared):
+        raise FetchError("truncated")
     return b"".join(parts), received
