@@ -607,3 +607,14 @@ def test_redirect_to_unspecified_address_is_refused_on_second_hop(
 )
 def test_is_public_address(address: str, public: bool) -> None:
     assert is_public_address(address) is public
+
+
+def test_body_shorter_than_its_content_length_fails_truncated(raw_server: StartServer) -> None:
+    def cut_short(conn: socket.socket, server: RawServer) -> None:
+        server.read_request(conn)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<rss>")
+        conn.shutdown(socket.SHUT_RDWR)
+
+    server = raw_server(cut_short)
+
+    assert fetch_error(f"http://127.0.0.1:{server.port}/feed.xml").code == "truncated"
