@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
-from bs4 import BeautifulSoup, SoupStrainer
+from bs4 import BeautifulSoup, SoupStrainer, Tag
 
 from articles.charset import charset_override
 from articles.sanitize import clean_html
@@ -124,22 +124,29 @@ def parse_feed(
         )
     feed_link = _http_url(feed.get("link", ""), url) or url
     feed_language = _language(feed.get("language"), language)
-    entries: list[ParsedEntry] = []
-    seen: set[str] = set()
+    entries: dict[str, ParsedEntry] = {}
     for raw in parsed.entries[:max_entries]:
         entry = _normalise_entry(raw, feed_link, feed_language, fetched_at)
-        # A feed may repeat a guid; the first occurrence is the newest.
-        if entry is None or entry.key in seen:
+        if entry is None:
             continue
-        seen.add(entry.key)
-        entries.append(entry)
+        # A feed may repeat a guid: the latest version wins, the later one on a tie.
+        previous = entries.get(entry.key)
+        if previous is None or entry.published_at >= previous.published_at:
+            entries[entry.key] = entry
     return ParsedFeed(
         title=plain_text(feed.get("title", ""), MAX_TITLE_LENGTH),
         link=feed_link,
         language=feed_language,
-        entries=entries,
-        is_bozo=bool(parsed.get("bozo")),
+        entries=list(entries.values()),
+        is_bozo=_is_bozo(parsed),
         encoding=parsed.get("encoding", ""),
+    )
+
+
+def _is_bozo(parsed: Any) -> bool:
+    """feedparser's malformed flag, minus its complaint that no Content-Type was given."""
+    return bool(parsed.get("bozo")) and not isinstance(
+        parsed.get("bozo_exception"), feedparser.NonXMLContentType
     )
 
 
@@ -159,7 +166,8 @@ def _normalise_entry(
     summary = plain_text(summary_source, MAX_SUMMARY_LENGTH)
     if not title:
         title = plain_text(summary, 120) or url
-    author = plain_text(raw.get("author", ""), MAX_AUTHOR_LENGTH)
+    author_name = (raw.get("author_detail") or {}).get("name") or raw.get("author", "")
+    author = plain_text(author_name, MAX_AUTHOR_LENGTH)
     categories = tuple(
         label
         for label in (
@@ -276,26 +284,51 @@ def _parse_date(value: str) -> datetime | None:
 
 
 def _content_images(fragment: str, base: str) -> tuple[str, list[str]]:
-    """Image URLs in the body, and the body with lazy-loaded images made real."""
+    """Image URLs in the body, and the body with lazy images made real and tracking
+    pixels removed (they would report every reader's visit to the tracker)."""
     if "<img" not in fragment and "<IMG" not in fragment:
         return fragment, []
-    if any(attr in fragment for attr in LAZY_SRC_ATTRIBUTES):
-        soup = BeautifulSoup(fragment, "lxml")
-        for img in soup.find_all("img"):
-            lazy = next((img[a] for a in LAZY_SRC_ATTRIBUTES if img.get(a)), None)
-            if lazy:
-                img["src"] = lazy
-        container = soup.body or soup
-        fragment = "".join(str(child) for child in container.contents)
-        images = soup.find_all("img")
-    else:
-        images = BeautifulSoup(fragment, "lxml", parse_only=IMG_STRAINER).find_all("img")
-    urls = []
-    for img in images:
-        src = _http_url(str(img.get("src") or ""), base)
-        if src and not _is_tracking_pixel(src, img.get("width"), img.get("height")):
-            urls.append(src)
-    return fragment, urls
+    images = BeautifulSoup(fragment, "lxml", parse_only=IMG_STRAINER).find_all("img")
+    sources = [_image_source(img) for img in images]
+    pixels = [
+        _is_tracking_pixel(_http_url(src, base), *_size(img))
+        for img, src in zip(images, sources, strict=True)
+    ]
+    if any(pixels) or any(src != img.get("src") for img, src in zip(images, sources, strict=True)):
+        fragment = _rewrite_images(fragment, base)
+    urls = [_http_url(src, base) for src, pixel in zip(sources, pixels, strict=True) if not pixel]
+    return fragment, [url for url in urls if url]
+
+
+def _image_source(img: Tag) -> str:
+    """The real picture behind an <img>: its lazy-load attribute, else its src, else
+    the widest srcset candidate."""
+    for attribute in (*LAZY_SRC_ATTRIBUTES, "src"):
+        value = str(img.get(attribute) or "").strip()
+        if value and not value.startswith("data:"):
+            return value
+    candidates = []
+    for candidate in str(img.get("srcset") or "").split(","):
+        url, _, descriptor = candidate.strip().partition(" ")
+        width = descriptor.strip().removesuffix("w")
+        candidates.append((int(width) if width.isdigit() else 0, url))
+    return max(candidates)[1] if candidates else ""
+
+
+def _size(img: Tag) -> tuple[Any, Any]:
+    return img.get("width"), img.get("height")
+
+
+def _rewrite_images(fragment: str, base: str) -> str:
+    soup = BeautifulSoup(fragment, "lxml")
+    for img in soup.find_all("img"):
+        source = _image_source(img)
+        if _is_tracking_pixel(_http_url(source, base), *_size(img)):
+            img.decompose()
+        elif source:
+            img["src"] = source
+    container = soup.body or soup
+    return "".join(str(child) for child in container.contents)
 
 
 def _is_tracking_pixel(url: str, width: Any = None, height: Any = None) -> bool:
