@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from articles.fetch import FetchError, fetch_url
+from articles.fetch import FetchError, FetchResult, fetch_url
 from articles.models import FetchLog, Source
 from articles.parse import parse_feed
 from articles.store import StoreResult, store_entries
@@ -114,62 +114,46 @@ def ingest_source(
         if source.lease_attempts > MAX_LEASE_ATTEMPTS:
             # This fetch killed its worker every time (Celery #8969): stop redelivering
             # it, record the failure and let the backoff schedule the next try.
-            return record_failure(source, "worker_lost", timezone.now(), time.monotonic())
+            return Attempt(source).failed("worker_lost")
         return _ingest_leased(source)
     finally:
         release_lease(source_id, owner)
 
 
 def _ingest_leased(source: Source) -> IngestResult:
-    started_at = timezone.now()
-    clock = time.monotonic()
+    attempt = Attempt(source)
     try:
         response = fetch_url(source.feed_url, etag=source.etag, last_modified=source.last_modified)
     except FetchError as error:
-        return record_failure(source, error.code, started_at, clock, error.http_status)
+        return attempt.failed(error.code, http_status=error.http_status)
     if response.is_not_modified:
-        return _record(
-            source,
+        # A 304 may omit the validators; keep the ones we sent.
+        return attempt.finished(
             Status.NOT_MODIFIED,
-            started_at,
-            clock,
-            response.status,
-            response.bytes_received,
+            response,
             etag=response.etag or source.etag,
             last_modified=response.last_modified or source.last_modified,
         )
+    etag, last_modified = response.etag, response.last_modified
     body_hash = hashlib.sha256(response.body).hexdigest()
     if body_hash == source.body_hash:
-        return _record(
-            source,
-            Status.UNCHANGED,
-            started_at,
-            clock,
-            response.status,
-            response.bytes_received,
-            etag=response.etag,
-            last_modified=response.last_modified,
-        )
+        return attempt.finished(Status.UNCHANGED, response, etag=etag, last_modified=last_modified)
     try:
         stored = ingest_bytes(
             source,
             response.body,
             headers=response.headers,
             url=response.url,
-            fetched_at=started_at,
+            fetched_at=attempt.started_at,
         )
     except NotAFeedError:
-        return record_failure(source, "not_a_feed", started_at, clock, response.status)
-    return _record(
-        source,
+        return attempt.failed("not_a_feed", http_status=response.status)
+    return attempt.finished(
         Status.OK,
-        started_at,
-        clock,
-        response.status,
-        response.bytes_received,
+        response,
         stored=stored,
-        etag=response.etag,
-        last_modified=response.last_modified,
+        etag=etag,
+        last_modified=last_modified,
         body_hash=body_hash,
     )
 
@@ -212,67 +196,71 @@ def next_fetch_delay(consecutive_failures: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.9, 1.1))
 
 
-def record_failure(
-    source: Source,
-    code: str,
-    started_at: datetime,
-    clock: float,
-    http_status: int | None = None,
-) -> IngestResult:
-    logger.info("fetch of %s failed: %s", source.slug, code)
-    return _record(source, Status.ERROR, started_at, clock, http_status, 0, error_code=code)
+class Attempt:
+    """One fetch of one source, timed from its creation, and how it ended."""
 
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.started_at = timezone.now()
+        self.clock = time.monotonic()
 
-def _record(
-    source: Source,
-    status: str,
-    started_at: datetime,
-    clock: float,
-    http_status: int | None,
-    bytes_received: int,
-    *,
-    stored: StoreResult | None = None,
-    error_code: str = "",
-    etag: str | None = None,
-    last_modified: str | None = None,
-    body_hash: str | None = None,
-) -> IngestResult:
-    stored = stored or StoreResult()
-    failures = source.consecutive_failures + 1 if status == Status.ERROR else 0
-    now = timezone.now()
-    fields: dict[str, object] = {
-        "last_status": status,
-        "last_error_code": error_code,
-        "consecutive_failures": failures,
-        "last_fetched_at": now,
-        "next_fetch_at": now + next_fetch_delay(failures),
-    }
-    if status != Status.ERROR:
-        fields["last_success_at"] = now
-    for name, value in (
-        ("etag", etag),
-        ("last_modified", last_modified),
-        ("body_hash", body_hash),
-    ):
-        if value is not None:
-            fields[name] = value
-    with transaction.atomic():
-        Source.objects.filter(id=source.id).update(**fields)
-        FetchLog.objects.create(
-            source=source,
-            started_at=started_at,
-            duration_ms=int((time.monotonic() - clock) * 1000),
-            status=status,
-            http_status=http_status,
-            bytes_received=bytes_received,
-            new_count=stored.new,
-            updated_count=stored.updated,
-            error_code=error_code,
+    def failed(self, code: str, *, http_status: int | None = None) -> IngestResult:
+        logger.info("fetch of %s failed: %s", self.source.slug, code)
+        return self._record(Status.ERROR, http_status, 0, StoreResult(), {}, error_code=code)
+
+    def finished(
+        self,
+        status: str,
+        response: FetchResult,
+        *,
+        stored: StoreResult | None = None,
+        **state: str,
+    ) -> IngestResult:
+        """A fetch that reached the server's content; ``state`` holds the fetch-state
+        fields (etag, last_modified, body_hash) to save on the source."""
+        return self._record(
+            status, response.status, response.bytes_received, stored or StoreResult(), state
         )
-        _trim_fetch_log(source.id)
-    return IngestResult(
-        source.id, status, stored.new, stored.updated, error_code, stored.new_image_ids
-    )
+
+    def _record(
+        self,
+        status: str,
+        http_status: int | None,
+        bytes_received: int,
+        stored: StoreResult,
+        state: Mapping[str, str],
+        error_code: str = "",
+    ) -> IngestResult:
+        source = self.source
+        failures = source.consecutive_failures + 1 if status == Status.ERROR else 0
+        now = timezone.now()
+        fields: dict[str, object] = {
+            "last_status": status,
+            "last_error_code": error_code,
+            "consecutive_failures": failures,
+            "last_fetched_at": now,
+            "next_fetch_at": now + next_fetch_delay(failures),
+            **state,
+        }
+        if status != Status.ERROR:
+            fields["last_success_at"] = now
+        with transaction.atomic():
+            Source.objects.filter(id=source.id).update(**fields)
+            FetchLog.objects.create(
+                source=source,
+                started_at=self.started_at,
+                duration_ms=int((time.monotonic() - self.clock) * 1000),
+                status=status,
+                http_status=http_status,
+                bytes_received=bytes_received,
+                new_count=stored.new,
+                updated_count=stored.updated,
+                error_code=error_code,
+            )
+            _trim_fetch_log(source.id)
+        return IngestResult(
+            source.id, status, stored.new, stored.updated, error_code, stored.new_image_ids
+        )
 
 
 def _trim_fetch_log(source_id: int) -> None:
