@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -23,6 +24,7 @@ from articles.tasks import fetch_source
 admin.site.site_header = _("إدارة نيوزروم")
 admin.site.site_title = _("نيوزروم")
 admin.site.index_title = _("لوحة التحكم")
+admin.site.enable_nav_sidebar = False
 
 
 FETCH_LOG_COLUMNS = (
@@ -77,12 +79,10 @@ class HealthFilter(admin.SimpleListFilter):
 class SourceAdmin(admin.ModelAdmin):
     list_display = [
         "name",
-        "name_latin",
         "language",
         "status",
-        "last_status",
-        "last_error_code",
-        "consecutive_failures",
+        "health",
+        "article_count",
         "last_success_at",
         "next_fetch_at",
     ]
@@ -145,6 +145,28 @@ class SourceAdmin(admin.ModelAdmin):
     ]
     inlines = [CategoryAliasInline, FetchLogInline]
     actions = ["fetch_now", "pause", "activate"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+        return super().get_queryset(request).annotate(article_total=Count("articles"))
+
+    @admin.display(description=_("المقالات"), ordering="article_total")
+    def article_count(self, source: Source) -> int:
+        return source.article_total  # type: ignore[attr-defined,no-any-return]
+
+    @admin.display(description=_("صحة التغذية"), ordering="consecutive_failures")
+    def health(self, source: Source) -> str:
+        if source.last_status != Source.FetchStatus.ERROR:
+            return format_html(
+                '<span class="health health-{}">{}</span>',
+                source.last_status,
+                source.get_last_status_display(),
+            )
+        return format_html(
+            '<span class="health health-error" title="{}">✗ <code>{}</code> ×{}</span>',
+            _("إخفاقات متتالية"),
+            source.last_error_code,
+            source.consecutive_failures,
+        )
 
     @admin.action(description=_("اجلب الآن"))
     def fetch_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,11 +20,14 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
-from bs4 import BeautifulSoup, SoupStrainer, Tag
+from bs4 import BeautifulSoup, SoupStrainer, Tag, XMLParsedAsHTMLWarning
 
 from articles.charset import charset_override
 from articles.sanitize import clean_html
 from articles.text import plain_text
+
+# Entry bodies are HTML fragments even when they look like XML (XHTML content).
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 MOROCCO = ZoneInfo("Africa/Casablanca")
 MAX_KEY_LENGTH = 255
@@ -158,7 +162,7 @@ def _normalise_entry(
     content = raw.get("content") or []
     body_source = content[0].get("value", "") if content else raw.get("summary", "")
     summary_source = raw.get("summary", "") or body_source
-    key = entry_key(raw.get("id", ""), url, title)
+    key = entry_key(raw.get("id", ""), url, title, body_source or summary_source)
     if not key:
         return None
     body_source, content_images = _content_images(body_source, url or feed_link)
@@ -210,9 +214,12 @@ def _normalise_entry(
     )
 
 
-def entry_key(guid: str, url: str, title: str) -> str:
-    """The entry's stable identity within its source: guid, else canonical URL."""
+def entry_key(guid: str, url: str, title: str, text: str = "") -> str:
+    """The entry's stable identity within its source: guid, else canonical URL, else
+    its title, else a hash of its text (RSS allows an item with only a description)."""
     key = plain_text(guid) or url or (f"title:{title}" if title else "")
+    if not key and text:
+        key = "text:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     if len(key) > MAX_KEY_LENGTH:
         key = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     return key

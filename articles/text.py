@@ -19,6 +19,7 @@ STRIP_TABLE = {**BIDI_CONTROLS, **OTHER_CONTROLS, 0xFEFF: None}
 WHITESPACE = re.compile(r"\s+")
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+MAX_UNESCAPE_ROUNDS = 10
 NO_TAGS_CLEANER = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style"})
 
 
@@ -31,11 +32,15 @@ def plain_text(value: str | None, max_length: int | None = None) -> str:
     if not value:
         return ""
     text = value
-    if "<" in text or "&" in text:
-        text = html.unescape(NO_TAGS_CLEANER.clean(text))
-        if "<" in text:
-            # Escaped markup ("&lt;b&gt;") decodes to tags: strip those as well.
-            text = html.unescape(NO_TAGS_CLEANER.clean(text))
+    # Escaped markup ("&lt;b&gt;", "&amp;lt;b&amp;gt;") decodes to more markup: strip
+    # and decode until nothing changes, so that the result is plain text for good.
+    for _round in range(MAX_UNESCAPE_ROUNDS):
+        if "<" not in text and "&" not in text:
+            break
+        stripped = html.unescape(NO_TAGS_CLEANER.clean(text))
+        if stripped == text:
+            break
+        text = stripped
     text = WHITESPACE.sub(" ", text.translate(STRIP_TABLE)).strip()
     if max_length is not None and len(text) > max_length:
         text = text[: max_length - 1].rstrip() + "…"
