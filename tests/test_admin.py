@@ -94,7 +94,8 @@ def test_source_changelist_shows_fetch_health(admin_client, failing_and_healthy)
     html = response.content.decode()
     assert "http_404" in html
     assert "صحة التغذية" in html  # the health filter
-    assert "FailingOutlet" in html and "HealthyOutlet" in html
+    assert "مصدر متعثر" in html and "مصدر سليم" in html
+    assert "health-error" in html and "health-ok" in html  # the health badges
 
 
 @pytest.mark.django_db
@@ -113,8 +114,13 @@ def test_health_filter_lists_only_matching_sources(
     shown = {source.name_latin for source in response.context["cl"].result_list}
     assert shown == listed
     html = response.content.decode()
-    for name in {"FailingOutlet", "HealthyOutlet", "NeverFetched"} - listed:
-        assert name not in html
+    names = {
+        "FailingOutlet": "مصدر متعثر",
+        "HealthyOutlet": "مصدر سليم",
+        "NeverFetched": "مصدر جديد",
+    }
+    for latin in names.keys() - listed:
+        assert names[latin] not in html
 
 
 @pytest.fixture
