@@ -73,16 +73,16 @@ def acquire_lease(
 ) -> bool:
     """Take the source's fetch lease; True if ``owner`` now holds it.
 
-    One conditional UPDATE: free, expired, or already ours (a redelivered task keeps
-    its id, so it can resume after its worker died).
+    One conditional UPDATE on a free or expired lease. Never "already ours": two
+    deliveries of one task (same id) must not fetch at once. A task redelivered after
+    its worker died finds the lease expired (Redis redelivers after the visibility
+    timeout, far longer than the lease) and counts one more attempt.
     """
     now = now or timezone.now()
     sources = Source.objects.all() if include_paused else Source.objects.active()
     return bool(
         sources.filter(id=source_id)
-        .filter(
-            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now) | Q(lease_owner=owner)
-        )
+        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
         .update(
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=settings.FETCH_LEASE_SECONDS),
@@ -116,6 +116,11 @@ def ingest_source(
             # it, record the failure and let the backoff schedule the next try.
             return Attempt(source).failed("worker_lost")
         return _ingest_leased(source)
+    except Exception:
+        # A bug, not a bad feed: record it on the source like any failure so staff see
+        # it, log the traceback, and let the other sources go on.
+        logger.exception("ingest of source %s crashed", source_id)
+        return Attempt(Source.objects.get(id=source_id)).failed("internal_error")
     finally:
         release_lease(source_id, owner)
 

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from django.utils import timezone
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -117,9 +118,11 @@ def test_a_fetch_that_keeps_killing_its_worker_is_given_up_and_backed_off(
 ) -> None:
     httpserver.expect_request("/feed").respond_with_data(FEED, content_type="application/rss+xml")
     source = make_source(feed_url=httpserver.url_for("/feed"))
-    # The same task id taking its own lease back = a redelivery after its worker died.
-    for _ in range(MAX_LEASE_ATTEMPTS + 1):
+    # The same task id taking its expired lease back = a redelivery after its worker died.
+    for _ in range(MAX_LEASE_ATTEMPTS):
         assert acquire_lease(source.id, "task-1")
+        assert not acquire_lease(source.id, "task-1")  # a second delivery, at the same time
+        Source.objects.filter(id=source.id).update(lease_expires_at=timezone.now())
 
     result = ingest_source(source.id, owner="task-1")
 
@@ -144,3 +147,24 @@ def test_backoff_grows_exponentially_with_jitter_and_is_capped(settings) -> None
     assert 2160 <= delays[3] <= 2640
     assert all(d <= 6 * 3600 * 1.1 for d in delays)
     assert delays[-1] >= 6 * 3600 * 0.9  # capped, but never given up
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_crash_inside_ingest_is_recorded_and_the_lease_released(
+    httpserver: HTTPServer, make_source, monkeypatch
+) -> None:
+    httpserver.expect_request("/feed").respond_with_data(FEED, content_type="application/rss+xml")
+    source = make_source(feed_url=httpserver.url_for("/feed"))
+
+    def parser_bug(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug in our parsing code")
+
+    # Fault injection: no feed we could write makes our own code raise, by design.
+    monkeypatch.setattr("articles.ingest.parse_feed", parser_bug)
+    result = ingest_source(source.id)
+
+    source.refresh_from_db()
+    assert (result.status, result.error_code) == ("error", "internal_error")
+    assert (source.last_error_code, source.consecutive_failures) == ("internal_error", 1)
+    assert source.lease_owner == "" and source.lease_expires_at is None
+    assert FetchLog.objects.get(source=source).error_code == "internal_error"
