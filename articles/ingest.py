@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from articles.fetch import FetchError, FetchResult, fetch_url
@@ -70,33 +71,31 @@ def claim_due_sources(now: datetime | None = None) -> list[int]:
 
 def acquire_lease(
     source_id: int, owner: str, now: datetime | None = None, *, include_paused: bool = False
-) -> bool:
-    """Take the source's fetch lease; True if ``owner`` now holds it.
+) -> Source | None:
+    """Take the source's fetch lease; the source if ``owner`` now holds it, else None.
 
-    One conditional UPDATE on a free or expired lease. Never "already ours": two
-    deliveries of one task (same id) must not fetch at once. A task redelivered after
-    its worker died finds the lease expired (Redis redelivers after the visibility
-    timeout, far longer than the lease) and counts one more attempt.
+    Read, then compare-and-set on the lease as read: of two workers racing, one UPDATE
+    matches. Never "already ours": two deliveries of one task (same id) must not fetch
+    at once. A task redelivered after its worker died finds its lease expired (Redis
+    redelivers after the visibility timeout, far longer than the lease) and counts one
+    more attempt.
     """
     now = now or timezone.now()
     sources = Source.objects.all() if include_paused else Source.objects.active()
-    return bool(
-        sources.filter(id=source_id)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
-        .update(
-            lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=settings.FETCH_LEASE_SECONDS),
-            lease_attempts=Case(
-                When(lease_owner=owner, then=F("lease_attempts") + 1), default=Value(1)
-            ),
-        )
-    )
-
-
-def release_lease(source_id: int, owner: str) -> None:
-    Source.objects.filter(id=source_id, lease_owner=owner).update(
-        lease_owner="", lease_expires_at=None, lease_attempts=0
-    )
+    source = sources.filter(id=source_id).first()
+    if source is None or (source.lease_expires_at and source.lease_expires_at > now):
+        return None
+    attempts = source.lease_attempts + 1 if source.lease_owner == owner else 1
+    expires_at = now + timedelta(seconds=settings.FETCH_LEASE_SECONDS)
+    won = Source.objects.filter(
+        id=source_id, lease_owner=source.lease_owner, lease_expires_at=source.lease_expires_at
+    ).update(lease_owner=owner, lease_expires_at=expires_at, lease_attempts=attempts)
+    if not won:
+        return None
+    source.lease_owner, source.lease_expires_at, source.lease_attempts = (
+        owner, expires_at, attempts
+    )  # fmt: skip
+    return source
 
 
 def ingest_source(
@@ -107,26 +106,26 @@ def ingest_source(
     Returns a "skipped" result when another worker holds the lease (or the source is
     paused and ``include_paused`` is off)."""
     owner = owner or new_lease_owner()
-    if not acquire_lease(source_id, owner, include_paused=include_paused):
+    source = acquire_lease(source_id, owner, include_paused=include_paused)
+    if source is None:
         return IngestResult(source_id, "skipped")
+    # Recording the outcome releases the lease in the same UPDATE. If even that fails
+    # (database gone), the lease simply expires.
     try:
-        source = Source.objects.get(id=source_id)
         if source.lease_attempts > MAX_LEASE_ATTEMPTS:
             # This fetch killed its worker every time (Celery #8969): stop redelivering
             # it, record the failure and let the backoff schedule the next try.
-            return Attempt(source).failed("worker_lost")
-        return _ingest_leased(source)
+            return Attempt(source, owner).failed("worker_lost")
+        return _ingest_leased(Attempt(source, owner))
     except Exception:
         # A bug, not a bad feed: record it on the source like any failure so staff see
         # it, log the traceback, and let the other sources go on.
         logger.exception("ingest of source %s crashed", source_id)
-        return Attempt(Source.objects.get(id=source_id)).failed("internal_error")
-    finally:
-        release_lease(source_id, owner)
+        return Attempt(source, owner).failed("internal_error")
 
 
-def _ingest_leased(source: Source) -> IngestResult:
-    attempt = Attempt(source)
+def _ingest_leased(attempt: Attempt) -> IngestResult:
+    source = attempt.source
     try:
         response = fetch_url(source.feed_url, etag=source.etag, last_modified=source.last_modified)
     except FetchError as error:
@@ -204,8 +203,9 @@ def next_fetch_delay(consecutive_failures: int) -> timedelta:
 class Attempt:
     """One fetch of one source, timed from its creation, and how it ended."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, lease_owner: str) -> None:
         self.source = source
+        self.lease_owner = lease_owner
         self.started_at = timezone.now()
         self.clock = time.monotonic()
 
@@ -250,7 +250,10 @@ class Attempt:
         if status != Status.ERROR:
             fields["last_success_at"] = now
         with transaction.atomic():
-            Source.objects.filter(id=source.id).update(**fields)
+            # Free the lease in the same UPDATE, unless it expired and is someone else's.
+            ours = Source.objects.filter(id=source.id, lease_owner=self.lease_owner)
+            if not ours.update(**fields, lease_owner="", lease_expires_at=None, lease_attempts=0):
+                Source.objects.filter(id=source.id).update(**fields)
             FetchLog.objects.create(
                 source=source,
                 started_at=self.started_at,
@@ -262,19 +265,20 @@ class Attempt:
                 updated_count=stored.updated,
                 error_code=error_code,
             )
-            _trim_fetch_log(source.id)
         return IngestResult(
             source.id, status, stored.new, stored.updated, error_code, stored.new_image_ids
         )
 
 
-def _trim_fetch_log(source_id: int) -> None:
-    keep = settings.FETCH_LOG_KEEP
-    stale = (
-        FetchLog.objects.filter(source_id=source_id)
-        .order_by("-started_at", "-id")
-        .values_list("id", flat=True)[keep : keep + 100]
-    )
-    stale_ids = list(stale)
-    if stale_ids:
-        FetchLog.objects.filter(id__in=stale_ids).delete()
+def trim_fetch_logs() -> int:
+    """Delete every source's fetch-log rows beyond its newest ``FETCH_LOG_KEEP``, in one
+    statement; the scheduler runs it every minute, off the per-fetch path."""
+    ranked = FetchLog.objects.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=F("source_id"),
+            order_by=[F("started_at").desc(), F("id").desc()],
+        )
+    ).filter(rank__gt=settings.FETCH_LOG_KEEP)
+    deleted, _ = FetchLog.objects.filter(id__in=ranked.values("id")).delete()
+    return deleted

@@ -8,9 +8,10 @@ Nothing here touches the database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
-import warnings
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,14 +21,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
-from bs4 import BeautifulSoup, SoupStrainer, Tag, XMLParsedAsHTMLWarning
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
 
 from articles.charset import charset_override
 from articles.sanitize import clean_html
-from articles.text import plain_text
-
-# Entry bodies are HTML fragments even when they look like XML (XHTML content).
-warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+from articles.text import INVISIBLE_CONTROLS, plain_text
 
 MOROCCO = ZoneInfo("Africa/Casablanca")
 MAX_KEY_LENGTH = 255
@@ -68,7 +68,16 @@ TRACKING_PIXEL_HOSTS = frozenset(
     }
 )
 LAZY_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-orig-file")
-IMG_STRAINER = SoupStrainer("img")
+# Plain substrings that mean a body's images need a real parse: lazy loading,
+# placeholders, tracker hosts. Checked with `in`, which costs next to nothing.
+REWRITE_MARKERS = (*LAZY_SRC_ATTRIBUTES, "data:", "/~r/", *sorted(TRACKING_PIXEL_HOSTS))
+PLAIN_URL = re.compile(r"[^\s<>\"'\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+IMG_TAG = re.compile(r"<[iI][mM][gG]\b[^>]*>")
+# Inside one <img> tag: a declared size of 0-2 px, or no src at all.
+TINY_OR_SOURCELESS = re.compile(
+    r"""(?:width|height)\s*=\s*["']?[0-2](?:px)?["'\s/>]|^(?!.*\ssrc\s*=)""",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 @dataclass(frozen=True)
@@ -107,8 +116,9 @@ def parse_feed(
     max_entries: int = 500,
 ) -> ParsedFeed:
     """Parse ``body`` as served from ``url`` with ``headers``; see the module docstring."""
+    # No content-location: links are resolved below, and feedparser's base tracking
+    # costs a fifth of its parse.
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
-    response_headers.setdefault("content-location", url)
     charset = charset_override(body, response_headers)
     if charset:
         # An application/* type makes feedparser prefer the header's charset (RFC 3023).
@@ -165,23 +175,23 @@ def _normalise_entry(
     key = entry_key(raw.get("id", ""), url, title, body_source or summary_source)
     if not key:
         return None
-    body_source, content_images = _content_images(body_source, url or feed_link)
-    body_html = clean_html(body_source, url or feed_link)
-    summary = plain_text(summary_source, MAX_SUMMARY_LENGTH)
+    base = url or feed_link
+    content_images: list[str] = []
+    body_html = clean_html(_prepare_images(body_source, base), base, content_images)
+    # A summary is a few hundred characters: no need to strip a whole article for it.
+    summary = plain_text(summary_source[: MAX_SUMMARY_LENGTH * 8], MAX_SUMMARY_LENGTH)
     if not title:
         title = plain_text(summary, 120) or url
     author_name = (raw.get("author_detail") or {}).get("name") or raw.get("author", "")
     author = plain_text(author_name, MAX_AUTHOR_LENGTH)
     categories = tuple(
         label
-        for label in (
-            plain_text(t.get("term") or t.get("label"), 200) for t in raw.get("tags", []) or []
-        )
+        for label in (_label(t.get("term") or t.get("label")) for t in raw.get("tags") or [])
         if label
     )
     raw_date = raw.get("published") or raw.get("updated") or raw.get("created") or ""
     published_at = _entry_date(raw, raw_date, fetched_at)
-    image_urls = _entry_images(raw, url or feed_link, content_images)
+    image_urls = _entry_images(raw, base, content_images)
     entry_language = _language(raw.get("language"), language)
     digest = hashlib.sha256(
         "\x1f".join(
@@ -214,6 +224,12 @@ def _normalise_entry(
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _label(term: str | None) -> str:
+    """A category as plain text; outlets repeat the same few, so they are cached."""
+    return plain_text(term, 200)
+
+
 def entry_key(guid: str, url: str, title: str, text: str = "") -> str:
     """The entry's stable identity within its source: guid, else canonical URL, else
     its title, else a hash of its text (RSS allows an item with only a description)."""
@@ -230,6 +246,8 @@ def canonical_url(url: str) -> str:
     if not url:
         return ""
     parts = urlsplit(url)
+    if not parts.query and not parts.fragment:
+        return url
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -242,11 +260,19 @@ def canonical_url(url: str) -> str:
 
 def _http_url(value: str | None, base: str) -> str:
     """An absolute http(s) URL or ''."""
-    candidate = plain_text(value)
-    if not candidate:
+    if not value:
         return ""
+    if value.startswith(("https://", "http://")) and PLAIN_URL.fullmatch(value):
+        absolute = value  # the common case: nothing to strip or resolve
+    else:
+        candidate = plain_text(value)
+        if not candidate:
+            return ""
+        try:
+            absolute = urljoin(base, candidate)
+        except ValueError:
+            return ""
     try:
-        absolute = urljoin(base, candidate)
         parts = urlsplit(absolute)
     except ValueError:
         return ""
@@ -290,24 +316,20 @@ def _parse_date(value: str) -> datetime | None:
         return None
 
 
-def _content_images(fragment: str, base: str) -> tuple[str, list[str]]:
-    """Image URLs in the body, and the body with lazy images made real and tracking
-    pixels removed (they would report every reader's visit to the tracker)."""
+def _prepare_images(fragment: str, base: str) -> str:
+    """The body with lazy-loaded images made real and tracking pixels removed (they
+    would report every reader's visit). Most bodies need neither and are returned as
+    they are, unparsed; the image URLs themselves are collected by ``clean_html``."""
     if "<img" not in fragment and "<IMG" not in fragment:
-        return fragment, []
-    images = BeautifulSoup(fragment, "lxml", parse_only=IMG_STRAINER).find_all("img")
-    sources = [_image_source(img) for img in images]
-    pixels = [
-        _is_tracking_pixel(_http_url(src, base), *_size(img))
-        for img, src in zip(images, sources, strict=True)
-    ]
-    if any(pixels) or any(src != img.get("src") for img, src in zip(images, sources, strict=True)):
-        fragment = _rewrite_images(fragment, base)
-    urls = [_http_url(src, base) for src, pixel in zip(sources, pixels, strict=True) if not pixel]
-    return fragment, [url for url in urls if url]
+        return fragment
+    if not any(marker in fragment for marker in REWRITE_MARKERS) and not any(
+        TINY_OR_SOURCELESS.search(tag) for tag in IMG_TAG.findall(fragment)
+    ):
+        return fragment
+    return _rewrite_images(fragment, base)
 
 
-def _image_source(img: Tag) -> str:
+def _image_source(img: HtmlElement) -> str:
     """The real picture behind an <img>: its lazy-load attribute, else its src, else
     the widest srcset candidate."""
     for attribute in (*LAZY_SRC_ATTRIBUTES, "src"):
@@ -322,20 +344,25 @@ def _image_source(img: Tag) -> str:
     return max(candidates)[1] if candidates else ""
 
 
-def _size(img: Tag) -> tuple[Any, Any]:
+def _size(img: HtmlElement) -> tuple[Any, Any]:
     return img.get("width"), img.get("height")
 
 
 def _rewrite_images(fragment: str, base: str) -> str:
-    soup = BeautifulSoup(fragment, "lxml")
-    for img in soup.find_all("img"):
+    try:
+        root = lxml.html.fragment_fromstring(
+            INVISIBLE_CONTROLS.sub("", fragment), create_parent="div"
+        )
+    except lxml.etree.ParserError:
+        return fragment
+    for img in list(root.iter("img")):
         source = _image_source(img)
         if _is_tracking_pixel(_http_url(source, base), *_size(img)):
-            img.decompose()
+            img.drop_tree()  # keeps the text that followed it
         elif source:
-            img["src"] = source
-    container = soup.body or soup
-    return "".join(str(child) for child in container.contents)
+            img.set("src", source)
+    children = (lxml.html.tostring(child, encoding="unicode") for child in root)
+    return (root.text or "") + "".join(children)
 
 
 def _is_tracking_pixel(url: str, width: Any = None, height: Any = None) -> bool:
@@ -360,10 +387,9 @@ def _entry_images(raw: Any, base: str, content_images: list[str]) -> tuple[str, 
     for enclosure in raw.get("enclosures", []) or []:
         if (enclosure.get("type") or "").lower().startswith("image/"):
             candidates.append(enclosure.get("href", ""))
-    candidates.extend(content_images)
     urls: list[str] = []
-    for candidate in candidates:
-        url = _http_url(candidate, base)
+    # Body images come out of clean_html already absolute and http(s).
+    for url in [_http_url(candidate, base) for candidate in candidates] + content_images:
         if url and url not in urls and not _is_tracking_pixel(url):
             urls.append(url)
     return tuple(urls[:MAX_IMAGES_PER_ENTRY])

@@ -90,25 +90,33 @@ DROP_WITH_CONTENT = {
 }
 
 
-def _url_filter(base_url: str) -> Callable[[str, str, str], str | None]:
+def _url_filter(base_url: str, images: list[str] | None) -> Callable[[str, str, str], str | None]:
     def absolutize(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in URL_ATTRIBUTES:
             return value
         value = value.strip()
-        if not value:
-            return None
-        try:
-            absolute = urljoin(base_url, value) if base_url else value
-            scheme = urlsplit(absolute).scheme.lower()
-        except ValueError:
-            return None
-        return absolute if scheme in URL_SCHEMES else None
+        if not value.startswith(("https://", "http://")):
+            # Relative (or hostile) URLs: resolve, then allow only our schemes.
+            try:
+                value = urljoin(base_url, value) if base_url else value
+                scheme = urlsplit(value).scheme.lower()
+            except ValueError:
+                return None
+            if scheme not in URL_SCHEMES:
+                return None
+        if images is not None and tag == "img" and attribute == "src":
+            images.append(value)
+        return value
 
     return absolutize
 
 
-def clean_html(fragment: str, base_url: str = "") -> str:
-    """Sanitize an untrusted HTML fragment for display inside our pages."""
+def clean_html(fragment: str, base_url: str = "", images: list[str] | None = None) -> str:
+    """Sanitize an untrusted HTML fragment for display inside our pages.
+
+    Relative links and sources are made absolute against ``base_url``; the source of
+    every ``<img>`` kept is appended to ``images`` when a list is given.
+    """
     if not fragment:
         return ""
     return nh3.clean(
@@ -116,7 +124,7 @@ def clean_html(fragment: str, base_url: str = "") -> str:
         tags=ALLOWED_TAGS,
         clean_content_tags=DROP_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_url_filter(base_url),
+        attribute_filter=_url_filter(base_url, images),
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
         strip_comments=True,

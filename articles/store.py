@@ -2,32 +2,36 @@
 
 ``store_entries`` writes only entries that are new or whose content hash changed, so
 storing the same feed twice leaves every row as it was.
+
+Rows are written with ``insert_rows``: one ``INSERT ... ON CONFLICT`` statement run
+with ``executemany``. It is the hot path of a first ingest, and skipping the ORM's
+per-object work there makes storing four times cheaper than ``bulk_create``
+(bench/ingest.py). The SQL is the same on SQLite (3.24+) and PostgreSQL, and it is
+built from the models' metadata, so renaming a field cannot leave it behind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 from articles.models import Article, ArticleImage, CategoryAlias, Image, Source
 from articles.parse import ParsedEntry
 from articles.text import normalize_label
 
-UPDATE_FIELDS = [
-    "url",
-    "title",
-    "summary",
-    "body_html",
-    "author",
-    "language",
-    "category",
-    "published_at",
-    "updated_at",
-    "content_hash",
-]
+ARTICLE_FIELDS = (
+    "source", "key", "url", "title", "summary", "body_html", "author", "language",
+    "category", "published_at", "fetched_at", "updated_at", "content_hash",
+)  # fmt: skip
+# Everything but the identity and the first-seen time.
+ARTICLE_UPDATE_FIELDS = tuple(
+    f for f in ARTICLE_FIELDS if f not in ("source", "key", "fetched_at")
+)
 
 
 @dataclass(frozen=True)
@@ -53,18 +57,19 @@ def store_entries(
         if not changed:
             return StoreResult(unchanged=len(entries))
         aliases = category_aliases(source)
-        Article.objects.bulk_create(
-            [_article(source, entry, aliases, fetched_at) for entry in changed],
-            update_conflicts=True,
-            unique_fields=["source", "key"],
-            update_fields=UPDATE_FIELDS,
+        insert_rows(
+            Article,
+            ARTICLE_FIELDS,
+            (_article_row(source, entry, aliases, fetched_at) for entry in changed),
+            conflict=("source", "key"),
+            update=ARTICLE_UPDATE_FIELDS,
         )
         ids = dict(
             Article.objects.filter(source=source, key__in=[e.key for e in changed]).values_list(
                 "key", "id"
             )
         )
-        new_image_ids = _link_images(changed, ids, updated_keys=existing.keys())
+        new_image_ids = _link_images(changed, ids, refreshed=existing.keys())
     new = sum(1 for e in changed if e.key not in existing)
     return StoreResult(
         new=new,
@@ -82,51 +87,93 @@ def category_aliases(source: Source) -> dict[str, int]:
     return aliases
 
 
-def _article(
+def insert_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    conflict: Sequence[str],
+    update: Sequence[str] = (),
+) -> None:
+    """Insert ``rows`` (values in ``fields`` order) into ``model``'s table; a row that
+    collides on the unique ``conflict`` fields updates ``update`` (or is skipped)."""
+    meta = model._meta
+    model_fields = [meta.get_field(name) for name in fields]
+
+    def column(name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, models.Field) and field.column
+        return connection.ops.quote_name(field.column)
+
+    columns = ", ".join(column(name) for name in fields)
+    targets = ", ".join(column(name) for name in conflict)
+    if update:
+        action = "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in map(column, update))
+    else:
+        action = "DO NOTHING"
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Identifiers come from the models' metadata, quoted; values are parameters.
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({placeholders}) ON CONFLICT ({targets}) {action}"
+    )
+    # Only dates need the backend's own representation (naive UTC text on SQLite).
+    dates = [i for i, f in enumerate(model_fields) if isinstance(f, models.DateTimeField)]
+    prepared = []
+    for row in rows:
+        values = list(row)
+        for i in dates:
+            values[i] = connection.ops.adapt_datetimefield_value(values[i])
+        prepared.append(values)
+    if prepared:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+
+
+def _article_row(
     source: Source, entry: ParsedEntry, aliases: dict[str, int], fetched_at: datetime
-) -> Article:
+) -> tuple[Any, ...]:
     category_id = next(
         (aliases[label] for label in map(normalize_label, entry.categories) if label in aliases),
         None,
     )
-    return Article(
-        source=source,
-        key=entry.key,
-        url=entry.url,
-        title=entry.title,
-        summary=entry.summary,
-        body_html=entry.body_html,
-        author=entry.author,
-        language=entry.language,
-        category_id=category_id,
-        published_at=entry.published_at,
-        fetched_at=fetched_at,
-        updated_at=fetched_at,
-        content_hash=entry.content_hash,
-    )
+    return (
+        source.id, entry.key, entry.url, entry.title, entry.summary, entry.body_html,
+        entry.author, entry.language, category_id, entry.published_at, fetched_at,
+        fetched_at, entry.content_hash,
+    )  # fmt: skip
 
 
 def _link_images(
-    entries: Sequence[ParsedEntry], article_ids: dict[str, int], updated_keys: object
+    entries: Sequence[ParsedEntry], article_ids: dict[str, int], refreshed: Iterable[str]
 ) -> tuple[int, ...]:
-    """Create missing Image rows and link them; returns the ids of images first seen now."""
+    """Create missing Image rows and link them to their articles; an updated article's
+    links are replaced. Returns the ids of the images seen for the first time."""
     urls = list(dict.fromkeys(url for e in entries for url in e.image_urls))
-    known = (
-        set(Image.objects.filter(url__in=urls).values_list("url", flat=True)) if urls else set()
-    )
-    Image.objects.bulk_create(
-        [Image(url=url) for url in urls if url not in known], ignore_conflicts=True
-    )
-    image_ids = dict(Image.objects.filter(url__in=urls).values_list("url", "id")) if urls else {}
-    refreshed = [article_ids[e.key] for e in entries if e.key in updated_keys]  # type: ignore[operator]
-    if refreshed:
-        ArticleImage.objects.filter(article_id__in=refreshed).delete()
-    ArticleImage.objects.bulk_create(
-        [
-            ArticleImage(article_id=article_ids[e.key], image_id=image_ids[url], position=i)
+    if not urls:
+        known: set[str] = set()
+        image_ids: dict[str, int] = {}
+    else:
+        known = set(Image.objects.filter(url__in=urls).values_list("url", flat=True))
+        now = timezone.now()
+        insert_rows(
+            Image,
+            ("url", "created_at"),
+            ((url, now) for url in urls if url not in known),
+            conflict=("url",),
+        )
+        image_ids = dict(Image.objects.filter(url__in=urls).values_list("url", "id"))
+    refreshed_ids = [article_ids[key] for key in refreshed if key in article_ids]
+    if refreshed_ids:
+        ArticleImage.objects.filter(article_id__in=refreshed_ids).delete()
+    insert_rows(
+        ArticleImage,
+        ("article", "image", "position"),
+        (
+            (article_ids[e.key], image_ids[url], position)
             for e in entries
-            for i, url in enumerate(e.image_urls)
-        ],
-        ignore_conflicts=True,
+            for position, url in enumerate(e.image_urls)
+        ),
+        conflict=("article", "image"),
     )
     return tuple(image_ids[url] for url in urls if url not in known)

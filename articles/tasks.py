@@ -13,6 +13,7 @@ def schedule_due_sources() -> int:
     source_ids = ingest.claim_due_sources()
     for source_id in source_ids:
         fetch_source.delay(source_id)
+    ingest.trim_fetch_logs()
     return len(source_ids)
 
 

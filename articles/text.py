@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 
 import nh3
 
-# Bidi embedding, override and isolate controls, plus marks: feed text must not be able
-# to reorder the page around it (Trojan Source style spoofing).
-BIDI_CONTROLS = dict.fromkeys(
-    [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+# Bidi embedding, override and isolate controls and marks (feed text must not be able to
+# reorder the page around it, Trojan Source style), C0 controls other than whitespace,
+# DEL and the byte-order mark.
+INVISIBLE_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
 )
-# C0/C1 controls except tab/newline, which whitespace collapsing handles.
-OTHER_CONTROLS = dict.fromkeys([c for c in range(0x20) if c not in (9, 10, 13)] + [0x7F])
-STRIP_TABLE = {**BIDI_CONTROLS, **OTHER_CONTROLS, 0xFEFF: None}
 WHITESPACE = re.compile(r"\s+")
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -41,12 +40,13 @@ def plain_text(value: str | None, max_length: int | None = None) -> str:
         if stripped == text:
             break
         text = stripped
-    text = WHITESPACE.sub(" ", text.translate(STRIP_TABLE)).strip()
+    text = WHITESPACE.sub(" ", INVISIBLE_CONTROLS.sub("", text)).strip()
     if max_length is not None and len(text) > max_length:
         text = text[: max_length - 1].rstrip() + "…"
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_label(label: str) -> str:
     """Comparable form of a section label: 'الرياضة ' and 'رياضة' meet, as do 'Économie'
     and 'economie'."""

@@ -16,6 +16,7 @@ from articles.ingest import (
     claim_due_sources,
     ingest_source,
     next_fetch_delay,
+    trim_fetch_logs,
 )
 from articles.models import Article, FetchLog, Source
 
@@ -168,3 +169,27 @@ def test_a_crash_inside_ingest_is_recorded_and_the_lease_released(
     assert (source.last_error_code, source.consecutive_failures) == ("internal_error", 1)
     assert source.lease_owner == "" and source.lease_expires_at is None
     assert FetchLog.objects.get(source=source).error_code == "internal_error"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fetch_log_keeps_the_newest_rows_per_source(
+    httpserver: HTTPServer, make_source, settings
+) -> None:
+    settings.FETCH_LOG_KEEP = 3
+    httpserver.expect_request("/feed").respond_with_data(FEED, content_type="application/rss+xml")
+    source = make_source(feed_url=httpserver.url_for("/feed"))
+    other = make_source(feed_url=httpserver.url_for("/feed") + "?other")
+
+    for _ in range(5):
+        ingest_source(source.id)
+    ingest_source(other.id)
+    assert FetchLog.objects.filter(source=source).count() == 5  # trimmed off the fetch path
+    assert trim_fetch_logs() == 2
+
+    statuses = list(
+        FetchLog.objects.filter(source=source)
+        .order_by("started_at")
+        .values_list("status", flat=True)
+    )
+    assert statuses == ["unchanged", "unchanged", "unchanged"]  # the first "ok" is gone
+    assert FetchLog.objects.filter(source=other).count() == 1

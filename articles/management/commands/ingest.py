@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from articles.ingest import IngestResult, ingest_source
+from articles.ingest import IngestResult, ingest_source, trim_fetch_logs
 from articles.models import Source
 
 
@@ -29,6 +29,7 @@ class Command(BaseCommand):
         for source in bar:
             bar.set_postfix_str(source.slug)
             results.append((source, ingest_source(source.id, include_paused=True)))
+        trim_fetch_logs()
         self._summary(results)
 
     def _summary(self, results: list[tuple[Source, IngestResult]]) -> None:
