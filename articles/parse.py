@@ -68,8 +68,8 @@ TRACKING_PIXEL_HOSTS = frozenset(
     }
 )
 LAZY_SRC_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "data-orig-file")
-# Plain substrings that mean a body's images need a real parse: lazy loading,
-# placeholders, tracker hosts. Checked with `in`, which costs next to nothing.
+# Plain substrings that mean an <img> tag needs a real parse of its body: lazy
+# loading, placeholders, tracker hosts.
 REWRITE_MARKERS = (*LAZY_SRC_ATTRIBUTES, "data:", "/~r/", *sorted(TRACKING_PIXEL_HOSTS))
 PLAIN_URL = re.compile(r"[^\s<>\"'\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 IMG_TAG = re.compile(r"<[iI][mM][gG]\b[^>]*>")
@@ -167,12 +167,17 @@ def _is_bozo(parsed: Any) -> bool:
 def _normalise_entry(
     raw: Any, feed_link: str, language: str, fetched_at: datetime
 ) -> ParsedEntry | None:
-    url = canonical_url(_http_url(raw.get("link", ""), feed_link))
-    title = plain_text(raw.get("title", ""), MAX_TITLE_LENGTH)
-    content = raw.get("content") or []
-    body_source = content[0].get("value", "") if content else raw.get("summary", "")
-    summary_source = raw.get("summary", "") or body_source
-    key = entry_key(raw.get("id", ""), url, title, body_source or summary_source)
+    # dict.get, not FeedParserDict.get: its key aliasing costs more than our whole
+    # normalisation of a field, and we only read keys feedparser stores as they are.
+    def get(key: str, default: Any = None) -> Any:
+        return dict.get(raw, key, default)
+
+    url = canonical_url(_http_url(get("link", ""), feed_link))
+    title = plain_text(get("title", ""), MAX_TITLE_LENGTH)
+    content = get("content") or []
+    body_source = content[0].get("value", "") if content else get("summary", "")
+    summary_source = get("summary", "") or body_source
+    key = entry_key(get("id", ""), url, title, body_source or summary_source)
     if not key:
         return None
     base = url or feed_link
@@ -182,17 +187,19 @@ def _normalise_entry(
     summary = plain_text(summary_source[: MAX_SUMMARY_LENGTH * 8], MAX_SUMMARY_LENGTH)
     if not title:
         title = plain_text(summary, 120) or url
-    author_name = (raw.get("author_detail") or {}).get("name") or raw.get("author", "")
+    author_name = (get("author_detail") or {}).get("name") or get("author", "")
     author = plain_text(author_name, MAX_AUTHOR_LENGTH)
     categories = tuple(
         label
-        for label in (_label(t.get("term") or t.get("label")) for t in raw.get("tags") or [])
+        for label in (_label(t.get("term") or t.get("label")) for t in get("tags") or [])
         if label
     )
-    raw_date = raw.get("published") or raw.get("updated") or raw.get("created") or ""
-    published_at = _entry_date(raw, raw_date, fetched_at)
+    raw_date = get("published") or get("updated") or get("created") or ""
+    published_at = _entry_date(
+        raw_date, get("published_parsed") or get("updated_parsed"), fetched_at
+    )
     image_urls = _entry_images(raw, base, content_images)
-    entry_language = _language(raw.get("language"), language)
+    entry_language = _language(get("language"), language)
     digest = hashlib.sha256(
         "\x1f".join(
             [
@@ -286,14 +293,12 @@ def _language(value: str | None, default: str) -> str:
     return code if code in ("ar", "fr") else default
 
 
-def _entry_date(raw: Any, raw_date: str, fetched_at: datetime) -> datetime:
+def _entry_date(raw_date: str, parsed: Any, fetched_at: datetime) -> datetime:
     """Aware UTC date: a missing offset is Moroccan time, none is the fetch time,
     and a date in the future is clamped to the fetch time."""
     moment = _parse_date(raw_date)
-    if moment is None:
-        parsed = raw.get("published_parsed") or raw.get("updated_parsed")
-        if parsed:
-            moment = datetime(*tuple(parsed)[:6]).replace(tzinfo=UTC)
+    if moment is None and parsed:
+        moment = datetime(*tuple(parsed)[:6]).replace(tzinfo=UTC)
     if moment is None:
         return fetched_at
     if moment.tzinfo is None:
@@ -320,11 +325,12 @@ def _prepare_images(fragment: str, base: str) -> str:
     """The body with lazy-loaded images made real and tracking pixels removed (they
     would report every reader's visit). Most bodies need neither and are returned as
     they are, unparsed; the image URLs themselves are collected by ``clean_html``."""
-    if "<img" not in fragment and "<IMG" not in fragment:
-        return fragment
-    if not any(marker in fragment for marker in REWRITE_MARKERS) and not any(
-        TINY_OR_SOURCELESS.search(tag) for tag in IMG_TAG.findall(fragment)
-    ):
+    tags = IMG_TAG.findall(fragment)
+    needs_rewrite = any(
+        TINY_OR_SOURCELESS.search(tag) or any(marker in tag for marker in REWRITE_MARKERS)
+        for tag in tags
+    )
+    if not needs_rewrite:
         return fragment
     return _rewrite_images(fragment, base)
 
@@ -378,15 +384,17 @@ def _is_tracking_pixel(url: str, width: Any = None, height: Any = None) -> bool:
 
 def _entry_images(raw: Any, base: str, content_images: list[str]) -> tuple[str, ...]:
     candidates: list[str] = []
-    for media in raw.get("media_content", []) or []:
+    for media in dict.get(raw, "media_content") or []:
         medium = (media.get("medium") or "").lower()
         mime = (media.get("type") or "").lower()
         if medium in ("", "image") and (not mime or mime.startswith("image/")):
             candidates.append(media.get("url", ""))
-    candidates.extend(m.get("url", "") for m in raw.get("media_thumbnail", []) or [])
-    for enclosure in raw.get("enclosures", []) or []:
-        if (enclosure.get("type") or "").lower().startswith("image/"):
-            candidates.append(enclosure.get("href", ""))
+    candidates.extend(m.get("url", "") for m in dict.get(raw, "media_thumbnail") or [])
+    for link in dict.get(raw, "links") or []:  # enclosures are links with rel=enclosure
+        if link.get("rel") == "enclosure" and (link.get("type") or "").lower().startswith(
+            "image/"
+        ):
+            candidates.append(link.get("href", ""))
     urls: list[str] = []
     # Body images come out of clean_html already absolute and http(s).
     for url in [_http_url(candidate, base) for candidate in candidates] + content_images:

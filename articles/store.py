@@ -150,19 +150,19 @@ def _link_images(
     """Create missing Image rows and link them to their articles; an updated article's
     links are replaced. Returns the ids of the images seen for the first time."""
     urls = list(dict.fromkeys(url for e in entries for url in e.image_urls))
-    if not urls:
-        known: set[str] = set()
-        image_ids: dict[str, int] = {}
-    else:
-        known = set(Image.objects.filter(url__in=urls).values_list("url", flat=True))
+    image_ids: dict[str, int] = {}
+    first_seen: list[int] = []
+    if urls:
         now = timezone.now()
-        insert_rows(
-            Image,
-            ("url", "created_at"),
-            ((url, now) for url in urls if url not in known),
-            conflict=("url",),
-        )
-        image_ids = dict(Image.objects.filter(url__in=urls).values_list("url", "id"))
+        insert_rows(Image, ("url", "created_at"), ((url, now) for url in urls), conflict=("url",))
+        # Rows created by this insert carry its timestamp: that is how we tell them from
+        # images other articles brought before, without a query before the insert.
+        for url, image_id, created_at in Image.objects.filter(url__in=urls).values_list(
+            "url", "id", "created_at"
+        ):
+            image_ids[url] = image_id
+            if created_at == now:
+                first_seen.append(image_id)
     refreshed_ids = [article_ids[key] for key in refreshed if key in article_ids]
     if refreshed_ids:
         ArticleImage.objects.filter(article_id__in=refreshed_ids).delete()
@@ -176,4 +176,4 @@ def _link_images(
         ),
         conflict=("article", "image"),
     )
-    return tuple(image_ids[url] for url in urls if url not in known)
+    return tuple(first_seen)
