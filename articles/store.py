@@ -117,13 +117,18 @@ def insert_rows(
         f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
         f"VALUES ({placeholders}) ON CONFLICT ({targets}) {action}"
     )
-    # Only dates need the backend's own representation (naive UTC text on SQLite).
+    # Only dates need the backend's own representation (naive UTC text on SQLite), and
+    # a batch repeats the same few (fetch time): adapt each once.
     dates = [i for i, f in enumerate(model_fields) if isinstance(f, models.DateTimeField)]
+    adapted: dict[datetime, Any] = {}
     prepared = []
     for row in rows:
         values = list(row)
         for i in dates:
-            values[i] = connection.ops.adapt_datetimefield_value(values[i])
+            moment = values[i]
+            if moment not in adapted:
+                adapted[moment] = connection.ops.adapt_datetimefield_value(moment)
+            values[i] = adapted[moment]
         prepared.append(values)
     if prepared:
         with connection.cursor() as cursor:

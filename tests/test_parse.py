@@ -505,3 +505,25 @@ def test_feed_is_capped_at_max_entries_keeping_the_top_of_the_feed() -> None:
 
     assert len(feed.entries) == 500
     assert (feed.entries[0].key, feed.entries[-1].key) == ("cap-0", "cap-499")
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(
+    "hostile",
+    [("<img '") * 20_000, ('<img alt="x' + "b" * 100) * 2_000, "<img a" * 40_000],
+    ids=["unclosed-single-quotes", "unclosed-double-quotes", "unclosed-tags"],
+)
+def test_hostile_image_markup_is_parsed_in_linear_time(hostile: str) -> None:
+    """A regular expression that backtracks would take minutes on these bodies (seen:
+    12 s for the first at 120 KB before the fix); the timeout stops a regression."""
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        "<item><guid>g</guid><title>عنوان</title><description>"
+        + hostile.replace("&", "&amp;").replace("<", "&lt;")
+        + "</description></item></channel></rss>"
+    ).encode()
+
+    parsed = parse_feed(feed, url="https://example.ma/feed", fetched_at=FETCHED_AT)
+
+    assert [e.title for e in parsed.entries] == ["عنوان"]
+    assert "<img" not in parsed.entries[0].summary
