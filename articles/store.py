@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article, ArticleImage, CategoryAlias, Image, Source
@@ -81,10 +82,11 @@ def store_entries(
 
 def category_aliases(source: Source) -> dict[str, int]:
     """Normalised label -> category id; the outlet's own aliases override global ones."""
-    rows = CategoryAlias.objects.filter(source__isnull=True).values_list("label", "category_id")
-    aliases = dict(rows)
-    aliases.update(source.category_aliases.values_list("label", "category_id"))
-    return aliases
+    rows = CategoryAlias.objects.filter(Q(source__isnull=True) | Q(source=source)).values_list(
+        "source_id", "label", "category_id"
+    )
+    # Global rows first (source_id None), so the outlet's own ones overwrite them.
+    return {label: category for _, label, category in sorted(rows, key=lambda r: r[0] is not None)}
 
 
 def insert_rows(

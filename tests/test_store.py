@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from articles.models import Article, ArticleImage, Image
+from articles.models import Article, ArticleImage, Category, CategoryAlias, Image
 from articles.parse import ParsedEntry
 from articles.store import store_entries
+from articles.text import normalize_label
 
 NOW = datetime(2025, 12, 22, 10, 0, tzinfo=UTC)
 
@@ -72,3 +73,20 @@ def test_storing_the_same_entries_again_writes_nothing(make_source) -> None:
 
     assert (result.new, result.updated, result.unchanged) == (0, 0, 2)
     assert list(Article.objects.order_by("key").values()) == before
+
+
+@pytest.mark.django_db
+def test_an_outlets_own_section_alias_overrides_the_global_one(make_source) -> None:
+    quirky, plain = make_source(), make_source()
+    # This outlet files its culture pieces under "رياضة" (a real-world mislabel).
+    CategoryAlias.objects.create(
+        source=quirky,
+        label=normalize_label("رياضة"),
+        category=Category.objects.get(slug="culture"),
+    )
+
+    store_entries(quirky, [entry("a")], fetched_at=NOW)
+    store_entries(plain, [entry("b")], fetched_at=NOW)
+
+    assert Article.objects.get(source=quirky).category.slug == "culture"
+    assert Article.objects.get(source=plain).category.slug == "sports"
