@@ -1,6 +1,7 @@
 """Every public payload corpus pushed through the real parse -> clean -> store path.
 
-The corpora live under ``/work/shared/data/corpora`` (override with NEWSROOM_CORPORA);
+The corpora are vendored under ``tests/corpora`` with their licences (override with
+NEWSROOM_CORPORA);
 their READMEs say how each one is meant to be used, and this file follows them:
 
 * feedparser's sanitize/, encoding/ and illformed/ feeds, fed as raw bytes with their
@@ -39,7 +40,7 @@ from articles.parse import parse_feed
 from articles.sanitize import clean_html
 from articles.text import plain_text
 
-CORPORA = Path(os.environ.get("NEWSROOM_CORPORA", "/work/shared/data/corpora"))
+CORPORA = Path(os.environ.get("NEWSROOM_CORPORA", Path(__file__).parent / "corpora"))
 FEEDPARSER = CORPORA / "feedparser"
 XSS = CORPORA / "xss"
 
