@@ -18,6 +18,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
+from rows import article_rows
 
 from articles.models import Article, FetchLog, Source
 from articles.outlets import OUTLETS
@@ -275,27 +276,6 @@ def test_loadoutlets_pauses_bot_challenged_and_guessed_feeds() -> None:
 def demo_slugs() -> set[str]:
     roster = {outlet.slug for outlet in OUTLETS}
     return {path.stem for path in DEMO_DIR.glob("*.xml")} & roster
-
-
-def article_rows() -> list[tuple[object, ...]]:
-    return list(
-        Article.objects.order_by("source_id", "key").values_list(
-            "id",
-            "source_id",
-            "key",
-            "url",
-            "title",
-            "summary",
-            "body_html",
-            "author",
-            "language",
-            "published_at",
-            "fetched_at",
-            "updated_at",
-            "content_hash",
-            "category_id",
-        )
-    )
 
 
 FETCH_STATE = (

@@ -8,6 +8,7 @@ import time
 import pytest
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
+from rows import article_rows
 from werkzeug import Request, Response
 
 from articles.ingest import (
@@ -30,24 +31,6 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 <guid isPermaLink="false">https://example.ma/?p=2</guid>
 <pubDate>Mon, 22 Dec 2025 09:00:00 +0100</pubDate></item>
 </channel></rss>""".encode()
-
-
-def article_rows() -> list[tuple[object, ...]]:
-    return list(
-        Article.objects.order_by("source_id", "key").values_list(
-            "source_id",
-            "key",
-            "url",
-            "title",
-            "summary",
-            "body_html",
-            "published_at",
-            "fetched_at",
-            "updated_at",
-            "content_hash",
-            "category_id",
-        )
-    )
 
 
 pytestmark = [pytest.mark.postgres]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from rows import article_rows
 
 from articles.ingest import NotAFeedError, ingest_bytes
 from articles.models import Article, ArticleImage
@@ -35,28 +36,6 @@ def parse(name: str, *, url: str = "https://example.ma/feed/", **options: object
 
 def by_key(feed: ParsedFeed) -> dict[str, ParsedEntry]:
     return {entry.key: entry for entry in feed.entries}
-
-
-def article_rows(source_id: int) -> list[tuple[object, ...]]:
-    return list(
-        Article.objects.filter(source_id=source_id)
-        .order_by("key")
-        .values_list(
-            "id",
-            "key",
-            "url",
-            "title",
-            "summary",
-            "body_html",
-            "author",
-            "language",
-            "category_id",
-            "published_at",
-            "fetched_at",
-            "updated_at",
-            "content_hash",
-        )
-    )
 
 
 # --- arabic_rss.xml ---------------------------------------------------------------
@@ -275,12 +254,12 @@ def test_reingesting_the_same_feed_leaves_rows_identical(make_source) -> None:
     source = make_source()
     body = feed_bytes("duplicate_guids.xml")
     ingest_bytes(source, body, fetched_at=FETCHED_AT)
-    rows = article_rows(source.id)
+    rows = article_rows(source_id=source.id)
 
     again = ingest_bytes(source, body, fetched_at=FETCHED_AT + timedelta(hours=1))
 
     assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
-    assert article_rows(source.id) == rows
+    assert article_rows(source_id=source.id) == rows
 
 
 @pytest.mark.django_db
