@@ -200,15 +200,66 @@ class Article(models.Model):
         return self.title
 
 
+class ImageQuerySet(models.QuerySet["Image"]):
+    def stored(self) -> ImageQuerySet:
+        return self.filter(status=Image.Status.STORED)
+
+
+def image_upload_to(instance: Image | None, filename: str) -> str:
+    """images/ab/abcdef…-1200.webp: copies are named after their content hash."""
+    return f"images/{filename[:2]}/{filename}"
+
+
 class Image(models.Model):
-    """One row per image URL, shared by every article that uses it."""
+    """One row per image URL, shared by every article that uses it, and our copy of it.
+
+    Pages never show ``url``: only ``copy`` (about 1200 px wide) and ``thumbnail``
+    (about 400 px), made by articles.images from bytes we fetched and verified.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("في الانتظار")
+        STORED = "stored", _("محفوظة")
+        FAILED = "failed", _("فشلت")
 
     url = models.CharField(_("الرابط"), max_length=2000, unique=True)
     created_at = models.DateTimeField(_("أضيفت في"), default=timezone.now)
+    status = models.CharField(
+        _("الحالة"), max_length=10, choices=Status.choices, db_default=Status.PENDING
+    )
+    error_code = models.CharField(_("رمز الخطأ"), max_length=40, blank=True, db_default="")
+    attempts = models.PositiveSmallIntegerField(_("المحاولات"), db_default=0)
+    copied_at = models.DateTimeField(_("نسخت في"), null=True, blank=True)
+    # The original, as downloaded.
+    width = models.PositiveIntegerField(_("العرض"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("الارتفاع"), null=True, blank=True)
+    byte_size = models.PositiveIntegerField(_("الحجم بالبايت"), null=True, blank=True)
+    sha256 = models.CharField(_("بصمة المحتوى"), max_length=64, blank=True, db_default="")
+    phash = models.CharField(_("البصمة الإدراكية"), max_length=16, blank=True, db_default="")
+    # Our copies, named after the content hash so the same bytes are stored once.
+    # Defaults live in the database: articles.store inserts rows with plain SQL.
+    # FileField, not ImageField: dimensions are known when we write the copy, and
+    # ImageField would re-read files from storage (S3) to learn them.
+    copy = models.FileField(_("النسخة"), upload_to=image_upload_to, blank=True, db_default="")
+    copy_width = models.PositiveIntegerField(null=True, blank=True)
+    copy_height = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail = models.FileField(
+        _("المصغرة"), upload_to=image_upload_to, blank=True, db_default=""
+    )
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = ImageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("صورة")
         verbose_name_plural = _("الصور")
+        indexes = [
+            # Same bytes under another URL: reuse the stored copy.
+            models.Index(fields=["sha256"], name="image_sha256_idx"),
+            # Moderation: the same picture served under different URLs and encodings.
+            models.Index(fields=["phash"], name="image_phash_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.url

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.utils import timezone
 
+from articles.images import copy_image
 from articles.ingest import ingest_bytes
-from articles.models import Source
+from articles.models import Image, Source
 from articles.outlets import OUTLETS, Outlet
 from articles.store import StoreResult
 
@@ -48,7 +50,8 @@ def load_demo(demo_dir: Path = DEMO_DIR) -> list[DemoLoad]:
     """Store the bundled feed snapshots through the normal parse/store path.
 
     Each file is named after its outlet's slug. Fetch state is left alone, so the
-    scheduler still fetches the live feed when the network allows.
+    scheduler still fetches the live feed when the network allows. Images are copied
+    by the normal copy code, from bundled pictures instead of the network.
     """
     by_slug = {outlet.slug: outlet for outlet in OUTLETS}
     loads = []
@@ -61,4 +64,17 @@ def load_demo(demo_dir: Path = DEMO_DIR) -> list[DemoLoad]:
         loads.append(
             DemoLoad(outlet.slug, ingest_bytes(source, path.read_bytes(), fetched_at=now))
         )
+    pending = Image.objects.filter(
+        status=Image.Status.PENDING, articles__source__slug__in=[load.slug for load in loads]
+    ).distinct()
+    for image_id in pending.values_list("id", flat=True):
+        copy_image(image_id, download=bundled_picture)
     return loads
+
+
+def bundled_picture(url: str, referer: str) -> bytes:
+    """The demo's stand-in for downloading ``url``: one of the bundled pictures, chosen
+    by the URL so the choice is stable (and some URLs share bytes, as in real feeds)."""
+    pictures = sorted((DEMO_DIR / "images").glob("*.jpg"))
+    index = int(hashlib.sha256(url.encode()).hexdigest(), 16) % len(pictures)
+    return pictures[index].read_bytes()

@@ -1,10 +1,12 @@
-"""Celery tasks: thin shells over articles.ingest. Pass ids, never model instances."""
+"""Celery tasks: thin shells over articles.ingest and articles.images. Pass ids."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from articles import ingest
+from articles import images, ingest
+
+COPY_RETRY_BASE_SECONDS = 60
 
 
 @shared_task(ignore_result=True)
@@ -27,12 +29,32 @@ def schedule_due_sources() -> int:
     max_retries=0,
 )
 def fetch_source(self, source_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """Fetch one source. The task id is the lease owner, so a redelivered copy of this
-    task (its worker died) can take the lease back at once, and any other copy skips."""
+    """Fetch one source. The task id is the lease owner (see ingest.acquire_lease).
+    New images are copied by their own tasks, once this fetch's rows are committed."""
     result = ingest.ingest_source(source_id, owner=self.request.id or ingest.new_lease_owner())
+    for image_id in result.new_image_ids:
+        copy_image.delay_on_commit(image_id)
     return {
         "status": result.status,
         "new": result.new,
         "updated": result.updated,
         "error": result.error_code,
+        "images": len(result.new_image_ids),
     }
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=60,
+    time_limit=90,
+    ignore_result=True,
+    max_retries=images.MAX_ATTEMPTS,
+)
+def copy_image(self, image_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Copy one image; a network failure is retried with backoff, a refused image not."""
+    result = images.copy_image(image_id)
+    if result.should_retry:
+        raise self.retry(countdown=COPY_RETRY_BASE_SECONDS * 2**self.request.retries)
+    return {"status": result.status, "error": result.error_code}

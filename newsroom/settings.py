@@ -152,8 +152,25 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Our image copies go through Django's storage API: a folder under var/ by default,
+# any S3-compatible store (django-storages, `pip install -e '.[s3]'`) by settings alone.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    MEDIA_STORAGE: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -219,6 +236,14 @@ FETCH_LOG_KEEP = env_int("FETCH_LOG_KEEP", 50)
 FETCH_USER_AGENT = os.environ.get(
     "FETCH_USER_AGENT", f"NewsroomBot/0.1 (+{SITE_URL}; Moroccan news reader)"
 )
+
+# Image copies: limits on what we download and decode, and the sizes we keep.
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+IMAGE_TIMEOUT_SECONDS = env_int("IMAGE_TIMEOUT_SECONDS", 30)
+IMAGE_COPY_WIDTH = env_int("IMAGE_COPY_WIDTH", 1200)
+IMAGE_THUMBNAIL_WIDTH = env_int("IMAGE_THUMBNAIL_WIDTH", 400)
+IMAGE_QUALITY = env_int("IMAGE_QUALITY", 80)
 
 # Image reports: distinct readers needed to hide an image automatically.
 IMAGE_REPORT_THRESHOLD = env_int("IMAGE_REPORT_THRESHOLD", 3)

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from articles.images import copy_image
 from articles.ingest import IngestResult, ingest_source, trim_fetch_logs
 from articles.models import Source
 
@@ -28,7 +29,11 @@ class Command(BaseCommand):
         bar = tqdm(sources, unit="source", disable=options["no_progress"], file=self.stderr)
         for source in bar:
             bar.set_postfix_str(source.slug)
-            results.append((source, ingest_source(source.id, include_paused=True)))
+            result = ingest_source(source.id, include_paused=True)
+            results.append((source, result))
+            # No broker here: copy the new images now, as the worker's tasks would.
+            for image_id in result.new_image_ids:
+                copy_image(image_id)
         trim_fetch_logs()
         self._summary(results)
 
