@@ -19,7 +19,7 @@ from articles.models import (
     Image,
     Source,
 )
-from articles.tasks import fetch_source
+from articles.tasks import copy_image, fetch_source
 
 admin.site.site_header = _("إدارة نيوزروم")
 admin.site.site_title = _("نيوزروم")
@@ -204,10 +204,58 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [ArticleImageInline]
 
 
+IMAGE_DETAIL_FIELDS = (
+    "preview_large", "url", "status", "error_code", "attempts", "copied_at", "width",
+    "height", "byte_size", "sha256", "phash", "copy", "thumbnail", "created_at",
+)  # fmt: skip
+
+
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["url", "created_at"]
-    search_fields = ["url"]
+    list_display = ["preview", "status", "error_code", "size", "byte_size", "attempts",
+                    "created_at", "source_url"]  # fmt: skip
+    list_filter = ["status", "error_code"]
+    search_fields = ["url", "sha256", "phash"]
+    fields = readonly_fields = IMAGE_DETAIL_FIELDS
+    actions = ["copy_again"]
+
+    @admin.display(description=_("المعاينة"))
+    def preview(self, image: Image) -> str:
+        """Our thumbnail, never the outlet's URL: the admin must not hotlink either."""
+        if not image.thumbnail:
+            return "—"
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="" loading="lazy" style="{}">',
+            image.thumbnail.url, image.thumbnail_width, image.thumbnail_height,
+            "max-inline-size: 120px; block-size: auto",
+        )  # fmt: skip
+
+    @admin.display(description=_("النسخة"))
+    def preview_large(self, image: Image) -> str:
+        if not image.copy:
+            return "—"
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="" style="{}">',
+            image.copy.url, image.copy_width, image.copy_height,
+            "max-inline-size: 100%; block-size: auto",
+        )  # fmt: skip
+
+    @admin.display(description=_("الأبعاد"))
+    def size(self, image: Image) -> str:
+        return f"{image.width}×{image.height}" if image.width else "—"
+
+    @admin.display(description=_("المصدر"))
+    def source_url(self, image: Image) -> str:
+        """The original address, as text (a link would send staff to the outlet)."""
+        return format_html('<code dir="ltr">{}</code>', image.url[:80])
+
+    @admin.action(description=_("أعد نسخ الصور المختارة"))
+    def copy_again(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
+        ids = list(queryset.exclude(status=Image.Status.STORED).values_list("id", flat=True))
+        queryset.filter(id__in=ids).update(status=Image.Status.PENDING, attempts=0)
+        for image_id in ids:
+            copy_image.delay_on_commit(image_id)
+        self.message_user(request, _("طُلب نسخ %(n)d صورة.") % {"n": len(ids)}, messages.SUCCESS)
 
 
 @admin.register(Category)

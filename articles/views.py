@@ -11,5 +11,5 @@ HOME_PAGE_SIZE = 60
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    articles = Article.objects.newest()[:HOME_PAGE_SIZE]
+    articles = Article.objects.newest().with_shown_images()[:HOME_PAGE_SIZE]
     return render(request, "articles/home.html", {"articles": articles})

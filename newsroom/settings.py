@@ -152,6 +152,8 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Django serves the image copies itself on a laptop; in production a proxy or S3 does.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 # Our image copies go through Django's storage API: a folder under var/ by default,
 # any S3-compatible store (django-storages, `pip install -e '.[s3]'`) by settings alone.
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")

@@ -75,6 +75,12 @@ def _allow_local_feeds(settings: object) -> Iterator[None]:
     yield
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Image copies written by a test go to a fresh folder, never into var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def make_source(db: None):  # type: ignore[no-untyped-def]
     from articles.models import Source

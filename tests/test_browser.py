@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,13 +30,20 @@ for (const name of ["alert", "confirm", "prompt", "print"]) {
 """
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-# between page actions are still synchronous (Django's documented escape hatch).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def _sync_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    make between page actions are still synchronous (Django's documented escape hatch),
+    for this module's tests only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(_sync_orm_beside_playwright: None) -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -103,3 +109,23 @@ def escape(text: str) -> str:
 
 def strip_controls(text: str) -> str:
     return "".join(ch for ch in text if ch >= " " or ch in "\t\n\r")
+
+
+def test_pages_load_images_only_from_our_own_host(live_server, page: Page) -> None:
+    load_demo()  # stores articles whose feeds reference outlet image URLs, and copies
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+
+    page.goto(live_server.url)
+    page.wait_for_load_state("networkidle")
+
+    thumbnails = page.locator("img.thumb")
+    assert thumbnails.count() >= 40
+    assert all(
+        thumbnails.nth(i).evaluate("img => img.complete && img.naturalWidth > 0") for i in range(5)
+    )
+    image_requests = [url for url in requests if "/media/" in url or url.endswith(".jpg")]
+    assert image_requests, "the page loaded no image at all"
+    assert all(url.startswith(live_server.url) for url in requests), requests
+    sources = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.currentSrc || i.src)")
+    assert sources and all(src.startswith(f"{live_server.url}/media/") for src in sources)
