@@ -51,6 +51,7 @@ typecheck: install
 
 bench: install
 	$(PY) bench/ingest.py
+	$(PY) bench/images.py
 
 clean:
 	rm -rf var/ .pytest_cache
