@@ -129,6 +129,8 @@ def _connect(host: str, port: int, deadline: _Deadline, allow_private: bool) -> 
         return sock
     if isinstance(last_error, TimeoutError):
         raise FetchError("timeout") from last_error
+    if isinstance(last_error, ConnectionRefusedError):
+        raise FetchError("connection_refused") from last_error
     raise FetchError("connection_error") from last_error
 
 
@@ -262,8 +264,6 @@ def _request(
 def _error_code(exc: Exception) -> str:
     if isinstance(exc, ssl.SSLError | ssl.CertificateError):
         return "tls_error"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection_refused"
     if isinstance(exc, http.client.IncompleteRead):
         return "truncated"
     if isinstance(exc, http.client.HTTPException | ValueError):

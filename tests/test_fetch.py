@@ -618,3 +618,11 @@ def test_body_shorter_than_its_content_length_fails_truncated(raw_server: StartS
     server = raw_server(cut_short)
 
     assert fetch_error(f"http://127.0.0.1:{server.port}/feed.xml").code == "truncated"
+
+
+def test_a_closed_port_fails_connection_refused() -> None:
+    with socket.socket() as probe:  # find a free port, then leave it closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    assert fetch_error(f"http://127.0.0.1:{port}/feed.xml").code == "connection_refused"
