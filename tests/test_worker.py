@@ -9,6 +9,7 @@ the stored articles must equal one clean run, nothing missing, nothing doubled.
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import REQUIRE_SERVICES, service_missing
+from PIL import Image as PILImage
 from workerlib import (
     FeedServer,
     Stack,
@@ -223,3 +225,35 @@ def test_same_task_delivered_twice_never_fetches_a_source_twice_at_once(
 
         concurrent = {path: n for path, n in server.max_in_flight.items() if n > 1}
         assert concurrent == {}, f"fetched by both copies at once: {concurrent}"
+
+
+@pytest.mark.slow
+def test_worker_copies_the_images_of_new_articles(embedded: Stack, tmp_path: Path) -> None:
+    """fetch_source enqueues copy_image once its rows are committed; the worker then
+    downloads, verifies and stores our copy, on the embedded default."""
+    stack = embedded
+    photo = io.BytesIO()
+    PILImage.radial_gradient("L").convert("RGB").resize((1600, 900)).save(photo, "JPEG")
+    with FeedServer() as server:
+        image_url = server.add_feed("/wp-content/uploads/photo.jpg", photo.getvalue())
+        feed = make_feed("pictures", 1).replace(
+            b"</description>",
+            f'</description><enclosure url="{image_url}" type="image/jpeg" length="1"/>'.encode(),
+        )
+        stack.create_sources({"pictures": (server.add_feed("/pictures.xml", feed), feed)})
+        stack.start_worker()
+        assert stack.shell(ENQUEUE_DUE) == 1
+        stack.wait_all_ok()
+        wait_until(
+            lambda: stack.shell(STORED_IMAGES) == [[1200, 675]], 30, "the image to be copied"
+        )
+
+        assert server.hits["/wp-content/uploads/photo.jpg"] == 1
+        stored = sorted(p.name for p in (tmp_path / "var" / "media").rglob("*.webp"))
+        assert [name.rsplit("-", 1)[1] for name in stored] == ["1200.webp", "400.webp"]
+
+
+STORED_IMAGES = (
+    "import json; from articles.models import Image\n"
+    "print(json.dumps([[i.copy_width, i.copy_height] for i in Image.objects.stored()]))"
+)
