@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -204,6 +205,15 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [ArticleImageInline]
 
 
+def _picture(file: FieldFile, width: int | None, height: int | None, max_width: str) -> str:
+    if not file:
+        return "—"
+    return format_html(
+        '<img src="{}" width="{}" height="{}" alt="" loading="lazy" style="{}">',
+        file.url, width, height, f"max-inline-size: {max_width}; block-size: auto",
+    )  # fmt: skip
+
+
 IMAGE_DETAIL_FIELDS = (
     "preview_large", "url", "status", "error_code", "attempts", "copied_at", "width",
     "height", "byte_size", "sha256", "phash", "copy", "thumbnail", "created_at",
@@ -222,23 +232,11 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description=_("المعاينة"))
     def preview(self, image: Image) -> str:
         """Our thumbnail, never the outlet's URL: the admin must not hotlink either."""
-        if not image.thumbnail:
-            return "—"
-        return format_html(
-            '<img src="{}" width="{}" height="{}" alt="" loading="lazy" style="{}">',
-            image.thumbnail.url, image.thumbnail_width, image.thumbnail_height,
-            "max-inline-size: 120px; block-size: auto",
-        )  # fmt: skip
+        return _picture(image.thumbnail, image.thumbnail_width, image.thumbnail_height, "120px")
 
     @admin.display(description=_("النسخة"))
     def preview_large(self, image: Image) -> str:
-        if not image.copy:
-            return "—"
-        return format_html(
-            '<img src="{}" width="{}" height="{}" alt="" style="{}">',
-            image.copy.url, image.copy_width, image.copy_height,
-            "max-inline-size: 100%; block-size: auto",
-        )  # fmt: skip
+        return _picture(image.copy, image.copy_width, image.copy_height, "100%")
 
     @admin.display(description=_("الأبعاد"))
     def size(self, image: Image) -> str:

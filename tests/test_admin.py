@@ -175,3 +175,29 @@ def test_fetch_now_action_enqueues_the_active_source(
     assert [(m["headers"]["task"], m["headers"]["argsrepr"]) for m in messages] == [
         ("articles.tasks.fetch_source", f"({failing.id},)")
     ]
+
+
+@pytest.mark.django_db
+def test_image_admin_shows_our_copies_never_the_outlets_url(admin_client) -> None:
+    stored = Image.objects.create(
+        url="https://outlet.example.ma/uploads/photo.jpg", status=Image.Status.STORED,
+        copy="images/ab/ab12-1200.webp", copy_width=1200, copy_height=675,
+        thumbnail="images/ab/ab12-400.webp", thumbnail_width=400, thumbnail_height=225,
+    )  # fmt: skip
+    Image.objects.create(
+        url="https://outlet.example.ma/uploads/bad.svg",
+        status=Image.Status.FAILED,
+        error_code="not_an_image",
+    )
+
+    listing = admin_client.get(reverse("admin:articles_image_changelist")).content.decode()
+    detail = admin_client.get(
+        reverse("admin:articles_image_change", args=[stored.id])
+    ).content.decode()
+
+    assert 'src="/media/images/ab/ab12-400.webp"' in listing
+    assert 'src="/media/images/ab/ab12-1200.webp"' in detail
+    assert "not_an_image" in listing
+    for html in (listing, detail):
+        assert 'src="https://outlet.example.ma' not in html
+        assert 'href="https://outlet.example.ma' not in html
