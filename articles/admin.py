@@ -245,7 +245,10 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description=_("المصدر"))
     def source_url(self, image: Image) -> str:
         """The original address, as text (a link would send staff to the outlet)."""
-        return format_html('<code dir="ltr">{}</code>', image.url[:80])
+        return format_html('<code class="image-source" dir="ltr">{}</code>', image.url)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # images arrive with articles, never by hand
 
     @admin.action(description=_("أعد نسخ الصور المختارة"))
     def copy_again(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
