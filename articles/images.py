@@ -45,6 +45,7 @@ PERMANENT_CODES = frozenset(
 MAX_ATTEMPTS = 5
 HASH_SIZE = 8  # dHash of 8x8 = 64 bits
 ORIENTATION_TAG = 0x0112
+WEBP_METHOD = 2
 
 Downloader = Callable[[str, str], bytes]
 
@@ -163,7 +164,9 @@ def _resize(picture: PILImage.Image, width: int, fast: bool) -> PILImage.Image:
 def _encode(picture: PILImage.Image) -> Rendition:
     """WebP, with no EXIF, XMP or ICC data carried over (GPS and camera data gone)."""
     buffer = io.BytesIO()
-    picture.save(buffer, "WEBP", quality=settings.IMAGE_QUALITY, method=4)
+    # method 2 of 0-6: 0.44x the time of the default 4, files 5 % larger, 0.2 dB PSNR
+    # less (bench/images.py); encoding is two thirds of a copy's cost.
+    picture.save(buffer, "WEBP", quality=settings.IMAGE_QUALITY, method=WEBP_METHOD)
     return Rendition(buffer.getvalue(), picture.width, picture.height)
 
 
