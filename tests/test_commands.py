@@ -6,6 +6,7 @@ In-process through ``call_command``; usage errors also through a real
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -17,10 +18,11 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from PIL import Image as PILImage
 from pytest_httpserver import HTTPServer
 from rows import article_rows
 
-from articles.models import Article, FetchLog, Source
+from articles.models import Article, FetchLog, Image, Source
 from articles.outlets import OUTLETS
 from articles.roster import DEMO_DIR
 
@@ -46,9 +48,9 @@ def run_command(*args: str) -> str:
 
 
 def summary_rows(output: str) -> dict[str, list[str]]:
-    """The ingest summary table as {slug: [status, new, updated, (error)]}."""
+    """The ingest summary table as {slug: [status, new, updated, images, (error)]}."""
     lines = output.strip().splitlines()
-    assert lines[0].split()[:4] == ["source", "status", "new", "updated"], output
+    assert lines[0].split()[:5] == ["source", "status", "new", "updated", "images"], output
     return {line.split()[0]: line.split()[1:] for line in lines[1:-1]}
 
 
@@ -88,11 +90,39 @@ def test_ingest_one_source_reports_new_articles_then_nothing_new(
     second = run_command("ingest", "--source", "local", "--no-progress")
 
     assert summary_rows(first)["local"][:3] == ["ok", "2", "0"]
-    assert first.strip().splitlines()[-1] == "1 source(s): 2 new, 0 updated, 0 failed"
+    assert first.strip().splitlines()[-1] == (
+        "1 source(s): 2 new, 0 updated, 0 failed; 0 image(s) copied"
+    )
     status, new, updated = summary_rows(second)["local"][:3]
     assert status in ("not_modified", "unchanged")
     assert (new, updated) == ("0", "0")
     assert Article.objects.filter(source__slug="local").count() == 2
+
+
+@pytest.mark.django_db
+def test_ingest_copies_new_images_inline_without_a_broker(
+    httpserver: HTTPServer, make_source
+) -> None:
+    photo = io.BytesIO()
+    PILImage.linear_gradient("L").convert("RGB").resize((800, 450)).save(photo, "JPEG")
+    httpserver.expect_request("/photo.jpg").respond_with_data(
+        photo.getvalue(), content_type="image/jpeg"
+    )
+    with_image = FEED.replace(
+        b"</item>",
+        f'<enclosure url="{httpserver.url_for("/photo.jpg")}" type="image/jpeg"/></item>'.encode(),
+        1,
+    )
+    httpserver.expect_request("/feed").respond_with_data(
+        with_image, content_type="application/rss+xml"
+    )
+    make_source(slug="pictures", feed_url=httpserver.url_for("/feed"))
+
+    output = run_command("ingest", "--source", "pictures", "--no-progress")
+
+    assert summary_rows(output)["pictures"][:4] == ["ok", "2", "0", "1"]
+    image = Image.objects.get()
+    assert (image.status, image.copy_width) == (Image.Status.STORED, 800)
 
 
 @pytest.mark.django_db
@@ -122,9 +152,11 @@ def test_ingest_all_records_a_broken_source_and_stores_the_good_one(
 
     rows = summary_rows(output)
     assert set(rows) == {"good", "broken"}
-    assert rows["broken"] == ["error", "0", "0", "http_404"]
+    assert rows["broken"] == ["error", "0", "0", "0", "http_404"]
     assert rows["good"][:2] == ["ok", "2"]
-    assert output.strip().splitlines()[-1] == "2 source(s): 2 new, 0 updated, 1 failed"
+    assert output.strip().splitlines()[-1] == (
+        "2 source(s): 2 new, 0 updated, 1 failed; 0 image(s) copied"
+    )
     broken.refresh_from_db()
     assert broken.last_status == Source.FetchStatus.ERROR
     assert broken.last_error_code == "http_404"

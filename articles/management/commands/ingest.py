@@ -5,7 +5,7 @@ from tqdm import tqdm
 
 from articles.images import copy_image
 from articles.ingest import IngestResult, ingest_source, trim_fetch_logs
-from articles.models import Source
+from articles.models import Image, Source
 
 
 class Command(BaseCommand):
@@ -25,29 +25,33 @@ class Command(BaseCommand):
                 raise CommandError(f"no source with slug {options['source']!r}")
         else:
             sources = list(Source.objects.active().order_by("slug"))
-        results: list[tuple[Source, IngestResult]] = []
+        rows: list[tuple[Source, IngestResult, int]] = []
         bar = tqdm(sources, unit="source", disable=options["no_progress"], file=self.stderr)
         for source in bar:
             bar.set_postfix_str(source.slug)
             result = ingest_source(source.id, include_paused=True)
-            results.append((source, result))
             # No broker here: copy the new images now, as the worker's tasks would.
-            for image_id in result.new_image_ids:
-                copy_image(image_id)
+            copies = [copy_image(image_id) for image_id in result.new_image_ids]
+            stored = sum(1 for copy in copies if copy.status == Image.Status.STORED)
+            rows.append((source, result, stored))
         trim_fetch_logs()
-        self._summary(results)
+        self._summary(rows)
 
-    def _summary(self, results: list[tuple[Source, IngestResult]]) -> None:
-        width = max([len(s.slug) for s, _ in results] + [6])
-        self.stdout.write(f"{'source':<{width}}  {'status':<12} {'new':>5} {'updated':>7}  error")
-        for source, result in results:
+    def _summary(self, rows: list[tuple[Source, IngestResult, int]]) -> None:
+        width = max([len(s.slug) for s, _, _ in rows] + [6])
+        self.stdout.write(
+            f"{'source':<{width}}  {'status':<12} {'new':>5} {'updated':>7} {'images':>6}  error"
+        )
+        for source, result, images in rows:
             self.stdout.write(
                 f"{source.slug:<{width}}  {result.status:<12} {result.new:>5} "
-                f"{result.updated:>7}  {result.error_code}"
+                f"{result.updated:>7} {images:>6}  {result.error_code}"
             )
-        failed = sum(1 for _, r in results if r.status == Source.FetchStatus.ERROR)
-        new = sum(r.new for _, r in results)
-        updated = sum(r.updated for _, r in results)
+        failed = sum(1 for _, r, _ in rows if r.status == Source.FetchStatus.ERROR)
+        new = sum(r.new for _, r, _ in rows)
+        updated = sum(r.updated for _, r, _ in rows)
+        images = sum(n for _, _, n in rows)
         self.stdout.write(
-            f"{len(results)} source(s): {new} new, {updated} updated, {failed} failed"
+            f"{len(rows)} source(s): {new} new, {updated} updated, {failed} failed; "
+            f"{images} image(s) copied"
         )
