@@ -30,6 +30,7 @@ from articles.store import StoreResult, store_entries
 logger = logging.getLogger(__name__)
 Status = Source.FetchStatus
 MAX_LEASE_ATTEMPTS = 3
+PAUSE_AFTER_FORBIDDEN = 3
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,12 @@ class Attempt:
         }
         if status != Status.ERROR:
             fields["last_success_at"] = now
+        refused_again = error_code == source.last_error_code == "http_403"
+        if refused_again and failures >= PAUSE_AFTER_FORBIDDEN:
+            # An outlet that keeps refusing us (bot challenge): pause, never bypass;
+            # staff see why in admin and can activate it again.
+            fields["status"] = Source.Status.PAUSED
+            logger.warning("source %s paused after %d refusals", source.slug, failures)
         with transaction.atomic():
             # Free the lease in the same UPDATE, unless it expired and is someone else's.
             ours = Source.objects.filter(id=source.id, lease_owner=self.lease_owner)

@@ -13,6 +13,7 @@ from werkzeug import Request, Response
 
 from articles.ingest import (
     MAX_LEASE_ATTEMPTS,
+    PAUSE_AFTER_FORBIDDEN,
     acquire_lease,
     claim_due_sources,
     ingest_source,
@@ -176,3 +177,24 @@ def test_fetch_log_keeps_the_newest_rows_per_source(
     )
     assert statuses == ["unchanged", "unchanged", "unchanged"]  # the first "ok" is gone
     assert FetchLog.objects.filter(source=other).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_outlet_that_keeps_refusing_us_is_paused_not_bypassed(
+    httpserver: HTTPServer, make_source
+) -> None:
+    httpserver.expect_request("/feed").respond_with_data("Just a moment...", status=403)
+    source = make_source(feed_url=httpserver.url_for("/feed"))
+
+    results = []
+    for _ in range(PAUSE_AFTER_FORBIDDEN):
+        results.append(ingest_source(source.id).error_code)
+        Source.objects.filter(id=source.id).update(next_fetch_at=None)
+
+    source.refresh_from_db()
+    assert results == ["http_403"] * PAUSE_AFTER_FORBIDDEN
+    assert source.status == Source.Status.PAUSED
+    assert (source.last_error_code, source.consecutive_failures) == ("http_403", 3)
+    assert ingest_source(source.id).is_skipped  # the scheduler leaves it alone
+    # Every request carried our own User-Agent: nothing tried to look like a browser.
+    assert all("NewsroomBot" in request.headers["User-Agent"] for request, _ in httpserver.log)
