@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,18 @@ SECTIONS = (
     ("opinion", "رأي", "Opinion", ("رأي", "الرأي", "آراء", "مقالات رأي", "كتاب وآراء", "opinion", "opinions", "tribune", "chroniques")),
 )
 # fmt: on
+
+
+def load_sections(category_model: Any, alias_model: Any) -> None:
+    """Create the canonical sections and their global aliases; idempotent. Takes the
+    model classes so that the data migration can pass its historical models."""
+    from articles.text import normalize_label
+
+    for position, (slug, name, name_fr, aliases) in enumerate(SECTIONS):
+        category, _ = category_model.objects.get_or_create(
+            slug=slug, defaults={"name": name, "name_fr": name_fr, "position": position}
+        )
+        for label in {normalize_label(a) for a in (name, name_fr, *aliases)}:
+            alias_model.objects.get_or_create(
+                source=None, label=label, defaults={"category": category}
+            )

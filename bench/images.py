@@ -29,36 +29,43 @@ Layout of one run (every process below is started with multiprocessing "spawn"):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import io
-import json
 import math
 import multiprocessing as mp
 import os
 import random
-import resource
-import shutil
 import sqlite3
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
-from http.client import HTTPConnection
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from benchlib import (
+    DEFAULT_SEED,
+    BenchHandler,
+    OtherLoad,
+    ServerControl,
+    SqliteDatabases,
+    base_env,
+    django_setup,
+    machine_busy,
+    maxrss_mb,
+    other_cpu,
+    print_header,
+    progress,
+    run_together,
+    serve,
+    server_process,
+    temp_dir,
+    wait_for_start,
+)
 
-DEFAULT_SEED = 20250110
 WIDTH, HEIGHT = 1600, 900
 MARGIN_X, MARGIN_Y = 64, 40  # room for the per-copy crop offset
 SCENES = 50  # distinct generated photos; every copy of one differs in its bytes
@@ -174,7 +181,9 @@ def _exif(rng: random.Random, index: int) -> bytes:
     return exif.tobytes()
 
 
-def _make_scene_copies(directory: str, scene_index: int, indices: list[int], seed: int):
+def _make_scene_copies(
+    directory: str, scene_index: int, indices: list[int], seed: int
+) -> list[tuple[int, int, str, int]]:
     """Render one scene and write its copies; returns (index, bytes, sha256, quality)."""
     from PIL import ImageEnhance
 
@@ -226,37 +235,12 @@ def generate_corpus(directory: Path, count: int, seed: int) -> dict[str, Any]:
 
 def serve_corpus(directory: str, conn: Any) -> None:
     """Server process: serve the photos in ``directory`` until /_shutdown."""
-    stats: Counter[str] = Counter()
-    lock = threading.Lock()
     root = Path(directory)
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
-        server_version = "nginx"
-        sys_version = ""
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-        def _send(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if body:
-                self.wfile.write(body)
-
+    class Handler(BenchHandler):
         def do_GET(self) -> None:  # noqa: N802
             path = urlsplit(self.path).path
-            if path == "/_stats":
-                with lock:
-                    data = dict(stats)
-                body = json.dumps({**data, "cpu": time.process_time()}).encode()
-                self._send(200, {"Content-Type": "application/json"}, body)
-                return
-            if path == "/_shutdown":
-                self._send(200, {"Content-Type": "application/json"}, b"{}")
-                threading.Thread(target=self.server.shutdown, daemon=True).start()
+            if self.admin(path):
                 return
             name = path.rsplit("/", 1)[-1]
             file = root / name
@@ -264,10 +248,9 @@ def serve_corpus(directory: str, conn: Any) -> None:
                 self._send(404, {"Content-Length": "0"})
                 return
             body = file.read_bytes()
-            with lock:
-                stats["200"] += 1
-                stats["bytes"] += len(body)
-                stats["referer"] += bool(self.headers.get("Referer"))
+            self.count(
+                {"200": 1, "bytes": len(body), "referer": bool(self.headers.get("Referer"))}
+            )
             headers = {
                 "Content-Type": "image/jpeg",
                 "Content-Length": str(len(body)),
@@ -276,72 +259,10 @@ def serve_corpus(directory: str, conn: Any) -> None:
             }
             self._send(200, headers, body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 64
-    conn.send({"port": server.server_address[1]})
-    conn.close()
-    server.serve_forever(poll_interval=0.2)
-    server.server_close()
-
-
-class ServerControl:
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    def get(self, path: str) -> dict[str, Any]:
-        connection = HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request("GET", path)
-            return json.loads(connection.getresponse().read() or b"{}")
-        finally:
-            connection.close()
-
-    def stats(self) -> dict[str, Any]:
-        return self.get("/_stats")
+    serve(Handler, conn)
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def base_env(var_dir: Path, sqlite_path: Path) -> dict[str, str]:
-    """Settings for a Django process of the run, as a production worker has them."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "NEWSROOM_VAR_DIR": str(var_dir),  # MEDIA_ROOT = <var>/media
-        "SQLITE_PATH": str(sqlite_path),
-        "DATABASE_URL": "",
-        "AWS_STORAGE_BUCKET_NAME": "",  # local FileSystemStorage
-        "FETCH_ALLOW_PRIVATE_ADDRESSES": "1",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-not-secret",
-        "LOG_LEVEL": "WARNING",
-        "CACHE_URL": "",
-        "REDIS_URL": "",
-    }
-
-
-def django_setup(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    import django
-
-    django.setup()
-
-
-def machine_busy() -> float:
-    """CPU-seconds the whole machine has spent busy since boot (Linux), else 0."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return 0.0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    busy = sum(fields[:8]) - idle
-    return busy / os.sysconf("SC_CLK_TCK")
-
-
-def maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -356,15 +277,6 @@ def summary(values: list[float]) -> dict[str, float]:
         "p90": percentile(values, 90),
         "mean": statistics.fmean(values),
     }
-
-
-def clone_sqlite(source: Path, target: Path) -> None:
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
 
 
 # --------------------------------------------------------------------------- rows
@@ -443,8 +355,7 @@ def _worker(env: dict[str, str], ids: list[int], conn: Any, start: Any) -> None:
     import articles.images  # noqa: F401  (imports Pillow before the clock starts)
 
     connection.ensure_connection()
-    conn.send("ready")
-    start.wait()
+    wait_for_start(conn, start)
     result = copy_all(ids)
     result["maxrss_mb"] = maxrss_mb()
     conn.send(result)
@@ -452,26 +363,8 @@ def _worker(env: dict[str, str], ids: list[int], conn: Any, start: Any) -> None:
 
 
 def run_workers(ctx: Any, env: dict[str, str], ids: list[int], workers: int) -> dict[str, Any]:
-    start = ctx.Event()
-    pipes, processes = [], []
-    for n in range(workers):
-        parent, child = ctx.Pipe(duplex=False)
-        process = ctx.Process(target=_worker, args=(env, ids[n::workers], child, start))
-        process.start()
-        child.close()
-        pipes.append(parent)
-        processes.append(process)
-    for parent in pipes:
-        if parent.recv() != "ready":
-            raise RuntimeError("a worker did not start")
-    busy0 = machine_busy()
-    wall0 = time.perf_counter()
-    start.set()
-    results = [parent.recv() for parent in pipes]
-    wall = time.perf_counter() - wall0
-    busy = machine_busy() - busy0
-    for process in processes:
-        process.join()
+    work = [(env, ids[n::workers]) for n in range(workers)]
+    results, wall, busy = run_together(ctx, _worker, work)
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     for result in results:
@@ -481,7 +374,6 @@ def run_workers(ctx: Any, env: dict[str, str], ids: list[int], workers: int) -> 
         "wall": wall,
         "cpu": sum(r["cpu"] for r in results),
         "cpu_each": [r["cpu"] for r in results],
-        "wall_each": [r["wall"] for r in results],
         "busy": busy,
         "statuses": dict(statuses),
         "errors": dict(errors),
@@ -566,8 +458,6 @@ def stage_pass(sample: list[tuple[int, str, str]]) -> dict[str, Any]:
     times: dict[str, list[float]] = {name: [] for name in STAGE_NAMES}
     datas: list[bytes] = []
     reduced = 0
-    busy0 = machine_busy()
-    cpu0, wall0 = time.process_time(), time.perf_counter()
     for _image_id, url, referer in sample:
         t0 = time.perf_counter()
         data = fetch_image(url, referer)
@@ -590,15 +480,11 @@ def stage_pass(sample: list[tuple[int, str, str]]) -> dict[str, Any]:
             times[name].append(1000 * (end - start))
         reduced += reduced_now
         datas.append(data)
-    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     return {
         "stages": {name: summary(values) for name, values in times.items()},
         "total": summary([sum(parts) for parts in zip(*times.values(), strict=True)]),
         "reduced": reduced,
         "datas": datas,
-        "cpu": cpu,
-        "wall": wall,
-        "busy": machine_busy() - busy0,
     }
 
 
@@ -676,10 +562,10 @@ def large_pass(datas: list[bytes], scale: int) -> dict[str, Any]:
 
 
 ENCODERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
-    ("WebP q80 method 4 (current)", "WEBP", {"quality": 80, "method": 4}),
+    ("WebP q80 method 2 (current)", "WEBP", {"quality": 80, "method": 2}),
+    ("WebP q80 method 4 (Pillow's default)", "WEBP", {"quality": 80, "method": 4}),
     ("WebP q80 method 6", "WEBP", {"quality": 80, "method": 6}),
     ("WebP q80 method 3", "WEBP", {"quality": 80, "method": 3}),
-    ("WebP q80 method 2", "WEBP", {"quality": 80, "method": 2}),
     ("WebP q80 method 0", "WEBP", {"quality": 80, "method": 0}),
     ("WebP q75 method 4", "WEBP", {"quality": 75, "method": 4}),
     ("WebP q70 method 4", "WEBP", {"quality": 70, "method": 4}),
@@ -690,13 +576,19 @@ ENCODERS: tuple[tuple[str, str, dict[str, Any]], ...] = (
 )
 
 
-def _psnr(reference: Any, data: bytes) -> float:
-    from PIL import Image, ImageChops, ImageStat
+def _image_psnr(reference: Any, other: Any) -> float:
+    from PIL import ImageChops, ImageStat
 
-    with Image.open(io.BytesIO(data)) as decoded:
-        difference = ImageChops.difference(reference, decoded.convert("RGB"))
+    difference = ImageChops.difference(reference, other)
     mse = statistics.fmean(v * v for v in ImageStat.Stat(difference).rms)
     return 99.0 if mse == 0 else 10 * math.log10(255 * 255 / mse)
+
+
+def _psnr(reference: Any, data: bytes) -> float:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as decoded:
+        return _image_psnr(reference, decoded.convert("RGB"))
 
 
 def encoder_pass(datas: list[bytes]) -> dict[str, Any]:
@@ -737,14 +629,6 @@ RESIZERS: tuple[tuple[str, str, str, float | None], ...] = (
     ("thumb: box reduce 3x (reducing_gap=1.0)", "thumbnail", "LANCZOS", 1.0),
     ("thumb: BICUBIC from the copy", "thumbnail", "BICUBIC", None),
 )
-
-
-def _image_psnr(reference: Any, other: Any) -> float:
-    from PIL import ImageChops, ImageStat
-
-    difference = ImageChops.difference(reference, other)
-    mse = statistics.fmean(v * v for v in ImageStat.Stat(difference).rms)
-    return 99.0 if mse == 0 else 10 * math.log10(255 * 255 / mse)
 
 
 def resize_pass(datas: list[bytes]) -> dict[str, dict[str, float]]:
@@ -806,116 +690,96 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def main() -> None:
     args = parse_args()
     ctx = mp.get_context("spawn")
-    tmp = Path(tempfile.mkdtemp(prefix="newsroom-bench-images-"))
-    server_process = None
-    server: ServerControl | None = None
-    try:
+    with temp_dir("newsroom-bench-images-", args.keep) as tmp:
         progress(f"generating {args.count} photos (seed {args.seed}) on all CPUs ...")
         index = generate_corpus(tmp / "corpus", args.count, args.seed)
         progress("starting the image server process ...")
-        parent, child = ctx.Pipe(duplex=False)
-        server_process = ctx.Process(
-            target=serve_corpus, args=(str(tmp / "corpus"), child), daemon=True
-        )
-        server_process.start()
-        child.close()
-        server = ServerControl(parent.recv()["port"])
+        with server_process(ctx, serve_corpus, str(tmp / "corpus")) as (server, _hello):
+            run_phases(args, ctx, tmp, server, index)
 
-        env = base_env(tmp / "var", tmp / "main.sqlite3")
-        env_two = base_env(tmp / "var-workers", tmp / "workers.sqlite3")
-        django_setup(env)
-        from django.conf import settings
-        from django.core.management import call_command
-        from django.db import connection, connections
 
-        import articles.images  # noqa: F401  (Pillow imported before any clock)
-        from articles.models import Article, ArticleImage, Image
+def run_phases(
+    args: argparse.Namespace, ctx: Any, tmp: Path, server: ServerControl, index: dict[str, Any]
+) -> None:
+    databases = SqliteDatabases(tmp)
+    local_storage = {"AWS_STORAGE_BUCKET_NAME": ""}  # local FileSystemStorage
+    env = {**base_env(tmp / "var"), **databases.env("main"), **local_storage}
+    env_two = {**base_env(tmp / "var-workers"), **databases.env("workers"), **local_storage}
+    django_setup(env)
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection, connections
 
-        call_command("migrate", verbosity=0)
-        ids = create_rows(args.count, server.port)
-        connections.close_all()
-        clone_sqlite(tmp / "main.sqlite3", tmp / "workers.sqlite3")
-        connection.ensure_connection()
+    import articles.images  # noqa: F401  (Pillow imported before any clock)
+    from articles.models import Article, ArticleImage, Image
 
-        # (1) end to end, sequential, this process
-        progress(f"(1) copy_image for {args.count} images, sequentially ...")
-        served0 = server.stats()
-        sequential = copy_all(ids)
-        served1 = server.stats()
-        sequential["server_cpu"] = served1["cpu"] - served0["cpu"]
-        sequential["served"] = served1.get("200", 0) - served0.get("200", 0)
-        sequential["referer"] = served1.get("referer", 0) - served0.get("referer", 0)
-        sizes = stored_sizes()
-        connections.close_all()
+    call_command("migrate", verbosity=0)
+    ids = create_rows(args.count, server.port)
+    connections.close_all()
+    databases.clone("main", "workers")
+    connection.ensure_connection()
 
-        # (2) end to end, N processes, pristine database, media folder of their own
-        progress(f"(2) copy_image for {args.count} images, {args.workers} processes ...")
-        served0 = server.stats()
-        parallel = run_workers(ctx, env_two, ids, args.workers)
-        parallel["server_cpu"] = server.stats()["cpu"] - served0["cpu"]
-        parallel_rows = sqlite3.connect(tmp / "workers.sqlite3")
-        try:
-            parallel["stored_rows"] = parallel_rows.execute(
-                "SELECT COUNT(*) FROM articles_image WHERE status = 'stored'"
-            ).fetchone()[0]
-        except sqlite3.Error:
-            parallel["stored_rows"] = None
-        finally:
-            parallel_rows.close()
+    # (1) end to end, sequential, this process
+    progress(f"(1) copy_image for {args.count} images, sequentially ...")
+    served0 = server.stats()
+    sequential = copy_all(ids)
+    served1 = server.stats()
+    sequential["server_cpu"] = served1["cpu"] - served0["cpu"]
+    sequential["served"] = served1.get("200", 0) - served0.get("200", 0)
+    sequential["referer"] = served1.get("referer", 0) - served0.get("referer", 0)
+    sizes = stored_sizes()
+    connections.close_all()
 
-        # (3) stage split on a sample spread over the corpus (every scene appears)
-        connection.ensure_connection()
-        step = args.count / args.sample
-        picked = [ids[int(n * step)] for n in range(args.sample)]
-        links = dict(
-            ArticleImage.objects.filter(image_id__in=picked).values_list("image_id", "article_id")
-        )
-        pages = dict(Article.objects.filter(id__in=links.values()).values_list("id", "url"))
-        urls = dict(Image.objects.filter(id__in=picked).values_list("id", "url"))
-        sample = [(i, urls[i], pages[links[i]]) for i in picked]
-        progress(f"(3) stage split on {len(sample)} images ...")
-        served0 = server.stats()
-        stages = stage_pass(sample)
-        stages["server_cpu"] = server.stats()["cpu"] - served0["cpu"]
-        datas = stages.pop("datas")
-
-        progress(f"(4) fast path against plain path on {len(datas)} images ...")
-        paths = path_pass(datas)
-        rss_end = maxrss_mb()
-        encoders = resizers = None
-        if args.alt_sample:
-            progress(f"(5) encoder settings on {args.alt_sample} copies and thumbnails ...")
-            alt = datas[:: max(1, len(datas) // args.alt_sample)][: args.alt_sample]
-            encoders = encoder_pass(alt)
-            resizers = resize_pass(alt)
-        large = None
-        if args.large:
-            progress(f"(6) fast against plain on {args.large} originals at 2x size ...")
-            large = large_pass(datas[:: max(1, len(datas) // args.large)][: args.large], 2)
-
-        report(
-            args, index, settings, sequential, parallel, sizes, stages, paths, encoders,
-            resizers, large, rss_end,
-        )  # fmt: skip
+    # (2) end to end, N processes, pristine database, media folder of their own
+    progress(f"(2) copy_image for {args.count} images, {args.workers} processes ...")
+    served0 = server.stats()
+    parallel = run_workers(ctx, env_two, ids, args.workers)
+    parallel["server_cpu"] = server.stats()["cpu"] - served0["cpu"]
+    parallel_rows = sqlite3.connect(databases.path("workers"))
+    try:
+        parallel["stored_rows"] = parallel_rows.execute(
+            "SELECT COUNT(*) FROM articles_image WHERE status = 'stored'"
+        ).fetchone()[0]
+    except sqlite3.Error:
+        parallel["stored_rows"] = None
     finally:
-        if server is not None:
-            with contextlib.suppress(OSError):
-                server.get("/_shutdown")
-        if server_process is not None:
-            server_process.join(5)
-            if server_process.is_alive():
-                server_process.terminate()
-        if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        parallel_rows.close()
+
+    # (3) stage split on a sample spread over the corpus (every scene appears)
+    connection.ensure_connection()
+    step = args.count / args.sample
+    picked = [ids[int(n * step)] for n in range(args.sample)]
+    links = dict(
+        ArticleImage.objects.filter(image_id__in=picked).values_list("image_id", "article_id")
+    )
+    pages = dict(Article.objects.filter(id__in=links.values()).values_list("id", "url"))
+    urls = dict(Image.objects.filter(id__in=picked).values_list("id", "url"))
+    sample = [(i, urls[i], pages[links[i]]) for i in picked]
+    progress(f"(3) stage split on {len(sample)} images ...")
+    stages = stage_pass(sample)
+    datas = stages.pop("datas")
+
+    progress(f"(4) fast path against plain path on {len(datas)} images ...")
+    paths = path_pass(datas)
+    rss_end = maxrss_mb()
+    encoders = resizers = None
+    if args.alt_sample:
+        progress(f"(5) encoder settings on {args.alt_sample} copies and thumbnails ...")
+        alt = datas[:: max(1, len(datas) // args.alt_sample)][: args.alt_sample]
+        encoders = encoder_pass(alt)
+        resizers = resize_pass(alt)
+    large = None
+    if args.large:
+        progress(f"(6) fast against plain on {args.large} originals at 2x size ...")
+        large = large_pass(datas[:: max(1, len(datas) // args.large)][: args.large], 2)
+
+    report(
+        args, index, settings, sequential, parallel, sizes, stages, paths, encoders,
+        resizers, large, rss_end,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- report
@@ -939,9 +803,13 @@ def report(
     from PIL import __version__ as pillow_version
     from PIL import features
 
+    from articles.images import WEBP_METHOD
+
+    storage = settings.STORAGES["default"]["BACKEND"].rsplit(".", 1)[-1]
+
     count = args.count
-    capacity = os.cpu_count() or 1
-    busy_phases: list[str] = []
+    load = OtherLoad()
+    capacity = load.capacity
     size = index["size"]
     print()
     print(
@@ -954,7 +822,7 @@ def report(
     print(
         f"app settings: copy {settings.IMAGE_COPY_WIDTH} px, thumbnail "
         f"{settings.IMAGE_THUMBNAIL_WIDTH} px, WebP quality {settings.IMAGE_QUALITY} "
-        f"method 4, storage {settings.STORAGES['default']['BACKEND'].rsplit('.', 1)[-1]} "
+        f"method {WEBP_METHOD}, storage {storage} "
         "(MEDIA_ROOT in the temp dir)"
     )
     print(
@@ -970,23 +838,17 @@ def report(
         print(f"!! only {index['distinct_sha256']} distinct files of {count}: dedupe skips work")
     print()
 
-    def other_share(phase: dict[str, Any]) -> float:
-        other = max(0.0, phase["busy"] - phase["cpu"] - phase.get("server_cpu", 0.0))
-        return other / (phase["wall"] * capacity) if phase["wall"] else 0.0
-
     header = (
         f"{'end to end: copy_image':<38} {'wall s':>7} {'CPU s':>7} {'copies/s':>9} "
         f"{'wall ms/img':>11} {'CPU ms/img':>10} {'other load':>10}"
     )
-    print(header)
-    print("-" * len(header))
+    print_header(header)
     for label, phase in (
         ("(1) sequential, this process", sequential),
         (f"(2) {args.workers} processes, every N-th id each", parallel),
     ):
-        share = other_share(phase)
-        if share > 0.10:
-            busy_phases.append(label.split(")")[0] + ")")
+        other = other_cpu(phase["busy"], phase["cpu"], phase["server_cpu"])
+        share = load.share(label, other, phase["wall"])
         print(
             f"{label:<38} {phase['wall']:7.2f} {phase['cpu']:7.2f} "
             f"{count / phase['wall']:9.1f} {1000 * phase['wall'] / count:11.1f} "
@@ -1008,15 +870,7 @@ def report(
         f"      {args.workers} processes / sequential: {speedup:.2f}x the copies per second "
         f"(ideal {min(args.workers, capacity)}x on {capacity} CPUs)"
     )
-    print(
-        "other load = CPU time other processes on this machine used during the phase "
-        "(/proc/stat), as a share of all its CPUs."
-    )
-    if busy_phases:
-        print(
-            f"!! the machine was busy with other work during {', '.join(busy_phases)}: "
-            "wall times there are pessimistic; re-run on a quiet machine."
-        )
+    load.print_note()
     errors = {**sequential["errors"], **parallel["errors"]}
     if errors:
         print(f"!! errors: {errors}")
@@ -1040,8 +894,7 @@ def report(
         "image; the app's functions and settings, fast path):"
     )
     header = f"  {'stage':<52} {'median':>7} {'p90':>7} {'mean':>7} {'share':>6}"
-    print(header)
-    print("  " + "-" * (len(header) - 2))
+    print_header(header)
     labels = {
         "download": "download   fetch_image (guarded client, Referer)",
         "decode": "decode     Image.open + draft + load + exif/convert",
@@ -1080,8 +933,7 @@ def report(
             f"  {'path':<44} {'decode':>7} {'resize':>7} {'encode':>7} {'total':>7} "
             f"{'p90':>7} {'copy KB':>8} {'thumb KB':>8}"
         )
-        print(header)
-        print("  " + "-" * (len(header) - 2))
+        print_header(header)
         for label, key, row in (
             ("fast: draft + LANCZOS reducing_gap=2.0", "fast", fast),
             ("plain: full decode + plain LANCZOS", "plain", plain),
@@ -1132,8 +984,7 @@ def report(
             f"  {'encoder':<30} {'copy ms':>8} {'KB':>7} {'PSNR':>6}   "
             f"{'thumb ms':>8} {'KB':>6} {'PSNR':>6}   {'both ms vs now':>14}"
         )
-        print(header)
-        print("  " + "-" * (len(header) - 2))
+        print_header(header)
         now_ms = current["copy"]["ms"] + current["thumbnail"]["ms"]
         for label, row in encoders.items():
             copy, thumb = row["copy"], row["thumbnail"]
@@ -1150,8 +1001,7 @@ def report(
             "against the current output (higher = closer to it):"
         )
         header = f"  {'resize':<42} {'ms':>6} {'PSNR':>6}"
-        print(header)
-        print("  " + "-" * (len(header) - 2))
+        print_header(header)
         for label, row in resizers.items():
             psnr = "  same" if row["psnr"] >= 99 else f"{row['psnr']:6.2f}"
             print(f"  {label:<42} {row['ms']:6.1f} {psnr}")

@@ -25,7 +25,6 @@ Layout of one run (every process below is started with multiprocessing "spawn"):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gzip
 import hashlib
 import html
@@ -36,27 +35,38 @@ import os
 import random
 import re
 import resource
-import shutil
-import sqlite3
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from http.client import HTTPConnection
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from benchlib import (
+    DEFAULT_SEED,
+    REPO,
+    BenchHandler,
+    OtherLoad,
+    PostgresDatabases,
+    ServerControl,
+    SqliteDatabases,
+    base_env,
+    django_setup,
+    machine_busy,
+    maxrss_mb,
+    other_cpu,
+    print_header,
+    progress,
+    run_together,
+    serve,
+    server_process,
+    temp_dir,
+    wait_for_start,
+)
 
-DEFAULT_SEED = 20250110
 TEXT_CANDIDATES = (
     REPO.parent / "shared" / "data" / "aggregator-page.txt",
     Path("/work/shared/data/aggregator-page.txt"),
@@ -329,7 +339,7 @@ def generate_corpus(directory: Path, outlets: int, entries: int, seed: int) -> d
     """Write outlet-NNN.xml files and index.json; return the index."""
     directory.mkdir(parents=True, exist_ok=True)
     writer = CorpusWriter(seed)
-    feeds = []
+    feeds: list[dict[str, Any]] = []
     sizes: list[int] = []
     for index in range(outlets):
         body, newest, content_sizes = writer.feed(index, entries)
@@ -370,31 +380,8 @@ def serve_corpus(
         packed = gzip.compress(body, 6, mtime=0) if use_gzip else None
         feeds[feed["path"]] = (body, packed, feed["etag"], feed["last_modified"])
     state = {"conditional": True}
-    stats: Counter[str] = Counter()
-    lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
-        server_version = "nginx"
-        sys_version = ""
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-        def _send(self, status: int, headers: dict[str, str], body: bytes = b"") -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if body:
-                self.wfile.write(body)
-
-        def _json(self, data: object) -> None:
-            body = json.dumps(data).encode()
-            self._send(
-                200, {"Content-Type": "application/json", "Content-Length": str(len(body))}, body
-            )
-
+    class Handler(BenchHandler):
         def _not_modified(self, etag: str, last_modified: str) -> bool:
             if_none_match = self.headers.get("If-None-Match")
             if if_none_match is not None:
@@ -410,18 +397,11 @@ def serve_corpus(
 
         def do_GET(self) -> None:  # noqa: N802
             path = urlsplit(self.path).path
-            if path == "/_stats":
-                with lock:
-                    data = dict(stats)
-                self._json({**data, "cpu": time.process_time()})
+            if self.admin(path):
                 return
             if path.startswith("/_conditional/"):
                 state["conditional"] = path.endswith("/on")
                 self._json(state)
-                return
-            if path == "/_shutdown":
-                self._json({"bye": True})
-                threading.Thread(target=self.server.shutdown, daemon=True).start()
                 return
             feed = feeds.get(path)
             if feed is None:
@@ -430,8 +410,7 @@ def serve_corpus(
             body, packed, etag, last_modified = feed
             validators = {"ETag": etag, "Last-Modified": last_modified}
             if state["conditional"] and self._not_modified(etag, last_modified):
-                with lock:
-                    stats["304"] += 1
+                self.count({"304": 1})
                 self._send(304, validators)
                 return
             headers = {"Content-Type": "application/rss+xml; charset=UTF-8", **validators}
@@ -439,143 +418,10 @@ def serve_corpus(
                 body = packed
                 headers["Content-Encoding"] = "gzip"
             headers["Content-Length"] = str(len(body))
-            with lock:
-                stats["200"] += 1
-                stats["bytes"] += len(body)
+            self.count({"200": 1, "bytes": len(body)})
             self._send(200, headers, body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 64
-    conn.send({"port": server.server_address[1], "index": index})
-    conn.close()
-    server.serve_forever(poll_interval=0.2)
-    server.server_close()
-
-
-class ServerControl:
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    def get(self, path: str) -> dict[str, Any]:
-        connection = HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request("GET", path)
-            return json.loads(connection.getresponse().read() or b"{}")
-        finally:
-            connection.close()
-
-    def stats(self) -> dict[str, Any]:
-        return self.get("/_stats")
-
-
-# --------------------------------------------------------------------------- databases
-
-
-class SqliteDatabases:
-    """A template database file and pristine copies of it."""
-
-    kind = "sqlite"
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def env(self, name: str) -> dict[str, str]:
-        return {"SQLITE_PATH": str(self.directory / f"{name}.sqlite3"), "DATABASE_URL": ""}
-
-    def describe(self, name: str) -> str:
-        return str(self.directory / f"{name}.sqlite3")
-
-    def clone(self, source: str, name: str) -> None:
-        src = sqlite3.connect(self.env(source)["SQLITE_PATH"])
-        dst = sqlite3.connect(self.env(name)["SQLITE_PATH"])
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
-
-    def cleanup(self) -> None:
-        pass
-
-
-class PostgresDatabases:
-    """Scratch databases on the server of ``url``, dropped at the end."""
-
-    kind = "postgresql"
-
-    def __init__(self, url: str) -> None:
-        import psycopg
-
-        self.url = url
-        self.prefix = f"newsroom_bench_{os.getpid()}"
-        self.created: list[str] = []
-        self.admin = psycopg.connect(url, autocommit=True)
-
-    def _name(self, name: str) -> str:
-        return f"{self.prefix}_{name}"
-
-    def env(self, name: str) -> dict[str, str]:
-        parts = urlsplit(self.url)
-        return {"DATABASE_URL": urlunsplit(parts._replace(path="/" + self._name(name)))}
-
-    def describe(self, name: str) -> str:
-        parts = urlsplit(self.url)
-        return f"{parts.hostname}:{parts.port or 5432}/{self._name(name)}"
-
-    def create(self, name: str) -> None:
-        self.admin.execute(f'CREATE DATABASE "{self._name(name)}"')
-        self.created.append(self._name(name))
-
-    def clone(self, source: str, name: str) -> None:
-        self.admin.execute(f'CREATE DATABASE "{self._name(name)}" TEMPLATE "{self._name(source)}"')
-        self.created.append(self._name(name))
-
-    def cleanup(self) -> None:
-        from django.db import connections
-
-        connections.close_all()
-        for name in reversed(self.created):
-            self.admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        self.admin.close()
-
-
-def base_env(var_dir: Path) -> dict[str, str]:
-    """Settings for every Django process of the run (as a worker would have them)."""
-    return {
-        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-        "NEWSROOM_VAR_DIR": str(var_dir),
-        "FETCH_ALLOW_PRIVATE_ADDRESSES": "1",
-        # A production worker runs with DEBUG off (no per-query SQL logging).
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-not-secret",
-        "LOG_LEVEL": "WARNING",
-        "CACHE_URL": "",
-        "REDIS_URL": "",
-    }
-
-
-def django_setup(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    import django
-
-    django.setup()
-
-
-def machine_busy() -> float:
-    """CPU-seconds the whole machine has spent busy since boot (Linux), else 0."""
-    try:
-        with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-    except (OSError, ValueError):
-        return 0.0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal
-    return busy / os.sysconf("SC_CLK_TCK")
-
-
-def maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    serve(Handler, conn, index=index)
 
 
 # --------------------------------------------------------------------------- children
@@ -589,8 +435,7 @@ def _worker(env: dict[str, str], ids: Any, conn: Any, start: Any) -> None:
     from articles.ingest import ingest_source
 
     connection.ensure_connection()
-    conn.send("ready")
-    start.wait()
+    wait_for_start(conn, start)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     statuses: Counter[str] = Counter()
     if isinstance(ids, list):
@@ -737,7 +582,6 @@ def run_child_pass(ctx: Any, env: dict[str, str], ids: list[int], mode: str) -> 
 def run_two_workers(
     ctx: Any, env: dict[str, str], ids: list[int], workers: int, split: str
 ) -> dict[str, Any]:
-    start = ctx.Event()
     queue = None
     if split == "queue":
         queue = ctx.Queue()
@@ -746,25 +590,8 @@ def run_two_workers(
         for _ in range(workers):
             queue.put(None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    pipes, processes = [], []
-    for n in range(workers):
-        parent, child = ctx.Pipe(duplex=False)
-        work = queue if queue is not None else ids[n::workers]
-        process = ctx.Process(target=_worker, args=(env, work, child, start))
-        process.start()
-        child.close()
-        pipes.append(parent)
-        processes.append(process)
-    for parent in pipes:
-        assert parent.recv() == "ready"
-    busy0 = machine_busy()
-    wall0 = time.perf_counter()
-    start.set()
-    results = [parent.recv() for parent in pipes]
-    wall = time.perf_counter() - wall0
-    busy = machine_busy() - busy0
-    for process in processes:
-        process.join()
+    work = [(env, queue if queue is not None else ids[n::workers]) for n in range(workers)]
+    results, wall, busy = run_together(ctx, _worker, work)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     statuses: Counter[str] = Counter()
     for result in results:
@@ -802,7 +629,7 @@ def sequential(ids: list[int], server: ServerControl) -> dict[str, Any]:
     served1 = server.stats()
     server_cpu = served1["cpu"] - served0["cpu"]
     return {
-        "other_cpu": max(0.0, busy - cpu - server_cpu),
+        "other_cpu": other_cpu(busy, cpu, server_cpu),
         "cpu": cpu,
         "wall": wall,
         "statuses": dict(statuses),
@@ -827,7 +654,7 @@ def feedparser_pass(bodies: list[bytes], **options: Any) -> dict[str, Any]:
         "cpu": cpu,
         "wall": wall,
         "entries": count,
-        "other_cpu": max(0.0, machine_busy() - busy0 - cpu),
+        "other_cpu": other_cpu(machine_busy() - busy0, cpu),
     }
 
 
@@ -854,7 +681,7 @@ def parse_feed_pass(bodies: list[bytes], index: dict[str, Any]) -> dict[str, Any
         "cpu": cpu,
         "wall": wall,
         "entries": count,
-        "other_cpu": max(0.0, machine_busy() - busy0 - cpu),
+        "other_cpu": other_cpu(machine_busy() - busy0, cpu),
     }
 
 
@@ -892,147 +719,124 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     ctx = mp.get_context("spawn")
-    tmp = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
-    databases: SqliteDatabases | PostgresDatabases | None = None
-    server_process = None
-    server: ServerControl | None = None
-    try:
-        print(
+    with temp_dir("newsroom-bench-", args.keep) as tmp:
+        progress(
             f"generating {args.outlets} x {args.entries} entries (seed {args.seed}) and "
-            "starting the feed server process ...",
-            file=sys.stderr,
-            flush=True,
+            "starting the feed server process ..."
         )
-        parent, child = ctx.Pipe(duplex=False)
-        server_process = ctx.Process(
-            target=serve_corpus,
-            args=(str(tmp / "corpus"), args.outlets, args.entries, args.seed, args.gzip, child),
-            daemon=True,
-        )
-        server_process.start()
-        child.close()
-        hello = parent.recv()
-        server = ServerControl(hello["port"])
-        index = hello["index"]
-
-        os.environ.pop("DATABASE_URL", None)
-        if args.database_url:
-            databases = PostgresDatabases(args.database_url)
-            databases.create("main")
-        else:
-            databases = SqliteDatabases(tmp)
-        common = base_env(tmp / "var")
-        django_setup({**common, **databases.env("main")})
-
-        from django.core.management import call_command
-        from django.db import connection, connections
-
-        from articles.models import Article, ArticleImage, FetchLog, Image, Source
-
-        call_command("migrate", verbosity=0)
-        Source.objects.bulk_create(
-            Source(
-                name=f"منبر {i}",
-                slug=feed["name"],
-                site_url=f"https://www.outlet{i:03d}.ma",
-                feed_url=f"http://127.0.0.1:{server.port}{feed['path']}",
-                language="ar",
+        corpus = (str(tmp / "corpus"), args.outlets, args.entries, args.seed, args.gzip)
+        with server_process(ctx, serve_corpus, *corpus) as (server, hello):
+            os.environ.pop("DATABASE_URL", None)
+            databases: SqliteDatabases | PostgresDatabases = (
+                PostgresDatabases(args.database_url) if args.database_url else SqliteDatabases(tmp)
             )
-            for i, feed in enumerate(index["feeds"])
+            try:
+                databases.create("main")
+                run_phases(args, ctx, tmp, server, hello["index"], databases)
+            finally:
+                databases.cleanup()
+
+
+def run_phases(
+    args: argparse.Namespace,
+    ctx: Any,
+    tmp: Path,
+    server: ServerControl,
+    index: dict[str, Any],
+    databases: SqliteDatabases | PostgresDatabases,
+) -> None:
+    common = base_env(tmp / "var")
+    django_setup({**common, **databases.env("main")})
+
+    from django.core.management import call_command
+    from django.db import connection, connections
+
+    from articles.models import Article, ArticleImage, FetchLog, Image, Source
+
+    call_command("migrate", verbosity=0)
+    Source.objects.bulk_create(
+        Source(
+            name=f"منبر {i}",
+            slug=feed["name"],
+            site_url=f"https://www.outlet{i:03d}.ma",
+            feed_url=f"http://127.0.0.1:{server.port}{feed['path']}",
+            language="ar",
         )
-        ids = list(Source.objects.order_by("slug").values_list("id", flat=True))
-        connections.close_all()
-        clones = ["two", "mem"] + (["prof"] if args.profile else [])
-        for name in clones:
-            databases.clone("main", name)
-        connection.ensure_connection()
-        entries = index["entries"]
-        print("running phase b) first ingest ...", file=sys.stderr, flush=True)
+        for i, feed in enumerate(index["feeds"])
+    )
+    ids = list(Source.objects.order_by("slug").values_list("id", flat=True))
+    connections.close_all()
+    clones = ["two", "mem"] + (["prof"] if args.profile else [])
+    for name in clones:
+        databases.clone("main", name)
+    connection.ensure_connection()
+    progress("running phase b) first ingest ...")
 
-        # b) first ingest, sequential, in this process
-        first = sequential(ids, server)
-        first["articles"] = Article.objects.count()
-        first["images"] = Image.objects.count()
-        first["links"] = ArticleImage.objects.count()
-        # d) re-poll, server answers 304
-        print("running phases d) e) re-polls ...", file=sys.stderr, flush=True)
-        not_modified = sequential(ids, server)
-        # e) re-poll, server ignores conditional headers: 200, same body -> hash skip
-        server.get("/_conditional/off")
-        unchanged = sequential(ids, server)
-        server.get("/_conditional/on")
-        fetch_logs = FetchLog.objects.count()
-        articles_after = Article.objects.count()
-        connections.close_all()
+    # b) first ingest, sequential, in this process
+    first = sequential(ids, server)
+    first["articles"] = Article.objects.count()
+    first["images"] = Image.objects.count()
+    first["links"] = ArticleImage.objects.count()
+    # d) re-poll, server answers 304
+    progress("running phases d) e) re-polls ...")
+    not_modified = sequential(ids, server)
+    # e) re-poll, server ignores conditional headers: 200, same body -> hash skip
+    server.get("/_conditional/off")
+    unchanged = sequential(ids, server)
+    server.get("/_conditional/on")
+    fetch_logs = FetchLog.objects.count()
+    articles_after = Article.objects.count()
+    connections.close_all()
 
-        # c) first ingest, N worker processes, pristine database copy
+    # c) first ingest, N worker processes, pristine database copy
+    progress(f"running phase c) first ingest with {args.workers} processes ...")
+    served0 = server.stats()
+    parallel = run_two_workers(
+        ctx, {**common, **databases.env("two")}, ids, args.workers, args.split
+    )
+    parallel["server_cpu"] = server.stats()["cpu"] - served0["cpu"]
+    parallel["other_cpu"] = other_cpu(
+        parallel.pop("busy"), parallel["cpu"], parallel["server_cpu"]
+    )
+
+    progress("running the tracemalloc pass ...")
+    traced = run_child_pass(ctx, {**common, **databases.env("mem")}, ids, "tracemalloc")
+    profiled = None
+    if args.profile:
+        progress("running the cProfile pass ...")
+        profiled = run_child_pass(ctx, {**common, **databases.env("prof")}, ids, "profile")
+
+    # a) feedparser alone over the same bytes (last, so it cannot raise this
+    # process's peak RSS before b)
+    progress("running phase a) feedparser alone ...")
+    bodies = [(tmp / "corpus" / f"{f['name']}.xml").read_bytes() for f in index["feeds"]]
+    floor = feedparser_pass(bodies)
+    floor_app = feedparser_pass(bodies, sanitize_html=False, resolve_relative_uris=False)
+    parse_only = parse_feed_pass(bodies, index)
+
+    report(
+        args,
+        index,
+        databases,
+        floor,
+        floor_app,
+        parse_only,
+        first,
+        parallel,
+        not_modified,
+        unchanged,
+        traced,
+        fetch_logs,
+        articles_after,
+    )
+    if profiled:
+        print()
         print(
-            f"running phase c) first ingest with {args.workers} processes ...",
-            file=sys.stderr,
-            flush=True,
+            f"cProfile of the sequential first ingest (separate process, pristine "
+            f"database; profiled wall {profiled['wall']:.2f} s, CPU "
+            f"{profiled['cpu']:.2f} s, {profiled['statuses']})"
         )
-        served0 = server.stats()
-        parallel = run_two_workers(
-            ctx, {**common, **databases.env("two")}, ids, args.workers, args.split
-        )
-        parallel["server_cpu"] = server.stats()["cpu"] - served0["cpu"]
-        parallel["other_cpu"] = max(
-            0.0, parallel.pop("busy") - parallel["cpu"] - parallel["server_cpu"]
-        )
-
-        print("running the tracemalloc pass ...", file=sys.stderr, flush=True)
-        traced = run_child_pass(ctx, {**common, **databases.env("mem")}, ids, "tracemalloc")
-        profiled = None
-        if args.profile:
-            print("running the cProfile pass ...", file=sys.stderr, flush=True)
-            profiled = run_child_pass(ctx, {**common, **databases.env("prof")}, ids, "profile")
-
-        # a) feedparser alone over the same bytes (last, so it cannot raise this
-        # process's peak RSS before b)
-        print("running phase a) feedparser alone ...", file=sys.stderr, flush=True)
-        bodies = [(tmp / "corpus" / f"{f['name']}.xml").read_bytes() for f in index["feeds"]]
-        floor = feedparser_pass(bodies)
-        floor_app = feedparser_pass(bodies, sanitize_html=False, resolve_relative_uris=False)
-        parse_only = parse_feed_pass(bodies, index)
-
-        report(
-            args,
-            index,
-            databases,
-            floor,
-            floor_app,
-            parse_only,
-            first,
-            parallel,
-            not_modified,
-            unchanged,
-            traced,
-            entries,
-            fetch_logs,
-            articles_after,
-        )
-        if profiled:
-            print()
-            print(
-                f"cProfile of the sequential first ingest (separate process, pristine "
-                f"database; profiled wall {profiled['wall']:.2f} s, CPU "
-                f"{profiled['cpu']:.2f} s, {profiled['statuses']})"
-            )
-            print(profiled["profile"])
-    finally:
-        if server is not None:
-            with contextlib.suppress(OSError):
-                server.get("/_shutdown")
-        if server_process is not None:
-            server_process.join(5)
-            if server_process.is_alive():
-                server_process.terminate()
-        if databases is not None:
-            databases.cleanup()
-        if args.keep:
-            print(f"kept {tmp}", file=sys.stderr)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        print(profiled["profile"])
 
 
 def report(
@@ -1047,13 +851,13 @@ def report(
     not_modified: dict[str, Any],
     unchanged: dict[str, Any],
     traced: dict[str, Any],
-    entries: int,
     fetch_logs: int,
     articles_after: int,
 ) -> None:
     import django
     import feedparser
-    import nh3  # noqa: F401
+
+    entries = index["entries"]
 
     def ms(seconds: float) -> float:
         return 1000 * seconds / entries
@@ -1085,16 +889,12 @@ def report(
         f"{'phase':<50} {'wall s':>7} {'CPU s':>7} {'CPU ms/entry':>12} "
         f"{'wall ms/entry':>13} {'other load':>10}"
     )
-    print(header)
-    print("-" * len(header))
-    capacity = os.cpu_count() or 1
-    busy_phases: list[str] = []
+    print_header(header)
+    load = OtherLoad()
 
     def row(label: str, phase: dict[str, Any], note: str) -> None:
-        wall, cpu, other = phase["wall"], phase["cpu"], phase["other_cpu"]
-        share = other / (wall * capacity) if wall else 0.0
-        if share > 0.10:
-            busy_phases.append(label.split(")")[0] + ")")
+        wall, cpu = phase["wall"], phase["cpu"]
+        share = load.share(label, phase["other_cpu"], wall)
         print(
             f"{label:<50} {wall:7.2f} {cpu:7.2f} {ms(cpu):12.3f} {ms(wall):13.3f} "
             f"{100 * share:9.0f}%"
@@ -1144,15 +944,7 @@ def report(
         f"{unchanged['statuses']}; server sent {unchanged['served']}; server CPU "
         f"{unchanged['server_cpu']:.2f} s",
     )
-    print(
-        "other load = CPU time other processes on this machine used during the phase "
-        "(/proc/stat), as a share of all its CPUs."
-    )
-    if busy_phases:
-        print(
-            f"!! the machine was busy with other work during {', '.join(busy_phases)}: "
-            "wall times there (above all c) are pessimistic; re-run on a quiet machine."
-        )
+    load.print_note(" (above all c)")
     errors = {**first["errors"], **not_modified["errors"], **unchanged["errors"]}
     if errors:
         print(f"!! errors during the sequential phases: {errors}")

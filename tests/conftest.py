@@ -82,6 +82,16 @@ def _media_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture
+def sections(db: None) -> None:
+    """The canonical sections, as the data migration loads them: a test with
+    ``transaction=True`` empties every table afterwards, migration data included."""
+    from articles.models import Category, CategoryAlias
+    from articles.outlets import load_sections
+
+    load_sections(Category, CategoryAlias)
+
+
+@pytest.fixture
 def make_source(db: None):  # type: ignore[no-untyped-def]
     from articles.models import Source
 

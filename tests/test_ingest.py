@@ -37,6 +37,7 @@ FEED = """<?xml version="1.0" encoding="utf-8"?>
 pytestmark = [pytest.mark.postgres]
 
 
+@pytest.mark.usefixtures("sections")
 @pytest.mark.django_db(transaction=True)
 def test_ingesting_twice_leaves_identical_rows(httpserver: HTTPServer, make_source) -> None:
     httpserver.expect_request("/feed").respond_with_data(FEED, content_type="application/rss+xml")

@@ -77,7 +77,7 @@ def test_arabic_rss_titles_authors_and_media_image() -> None:
 
 
 @pytest.mark.django_db
-def test_arabic_rss_categories_map_to_canonical_sections(make_source) -> None:
+def test_arabic_rss_categories_map_to_canonical_sections(make_source, sections) -> None:
     source = make_source()
 
     ingest_bytes(

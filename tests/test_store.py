@@ -12,6 +12,7 @@ from articles.parse import ParsedEntry
 from articles.store import store_entries
 from articles.text import normalize_label
 
+pytestmark = pytest.mark.usefixtures("sections")
 NOW = datetime(2025, 12, 22, 10, 0, tzinfo=UTC)
 
 

@@ -4,17 +4,9 @@ from django.db import migrations
 
 
 def load_sections(apps, schema_editor):
-    from articles.outlets import SECTIONS
-    from articles.text import normalize_label
+    from articles.outlets import load_sections
 
-    Category = apps.get_model("articles", "Category")
-    CategoryAlias = apps.get_model("articles", "CategoryAlias")
-    for position, (slug, name, name_fr, aliases) in enumerate(SECTIONS):
-        category, _ = Category.objects.get_or_create(
-            slug=slug, defaults={"name": name, "name_fr": name_fr, "position": position}
-        )
-        for label in {normalize_label(a) for a in (name, name_fr, *aliases)}:
-            CategoryAlias.objects.get_or_create(source=None, label=label, defaults={"category": category})
+    load_sections(apps.get_model("articles", "Category"), apps.get_model("articles", "CategoryAlias"))
 
 
 class Migration(migrations.Migration):
