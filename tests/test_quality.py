@@ -1,4 +1,4 @@
-"""The house rules that tools can check: ruff (lint) and mypy with django-stubs."""
+"""The house rules that tools can check: ruff (lint and format) and mypy with django-stubs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_nothing() -> None:
     result = run(str(BIN / "ruff"), "check", ".")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_is_formatted_by_ruff() -> None:
+    result = run(str(BIN / "ruff"), "format", "--check", ".")
 
     assert result.returncode == 0, result.stdout + result.stderr
 
