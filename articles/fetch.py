@@ -10,6 +10,7 @@ the whole exchange and a byte cap on the decompressed body. Failures raise
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import http.client
 import ipaddress
@@ -20,6 +21,7 @@ import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -103,12 +105,30 @@ class _Deadline:
         return left
 
 
-def _connect(host: str, port: int, deadline: _Deadline, allow_private: bool) -> socket.socket:
-    """Resolve ``host`` and connect to the first allowed address, checking each one."""
+# getaddrinfo has no timeout of its own (the system resolver may take 5 s per try and
+# server): resolve in a small pool so the fetch deadline also bounds the lookup.
+_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
+
+
+def _resolve(host: str, port: int, deadline: _Deadline) -> list[Any]:
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:  # a literal address needs no lookup
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    lookup = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return lookup.result(timeout=deadline.remaining())
+    except concurrent.futures.TimeoutError as exc:
+        raise FetchError("timeout") from exc
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError("dns_error") from exc
+
+
+def _connect(host: str, port: int, deadline: _Deadline, allow_private: bool) -> socket.socket:
+    """Resolve ``host`` and connect to the first allowed address, checking each one."""
+    infos = _resolve(host, port, deadline)
     allowed = [info for info in infos if _is_allowed_address(str(info[4][0]), allow_private)]
     if not allowed:
         raise FetchError("blocked_address")

@@ -626,3 +626,20 @@ def test_a_closed_port_fails_connection_refused() -> None:
         port = probe.getsockname()[1]
 
     assert fetch_error(f"http://127.0.0.1:{port}/feed.xml").code == "connection_refused"
+
+
+def test_a_slow_name_lookup_is_bounded_by_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_getaddrinfo = socket.getaddrinfo
+
+    def slow_resolver(*args: object, **kwargs: object) -> object:
+        time.sleep(3)  # a resolver that takes its time, as a hostile DNS server can
+        return real_getaddrinfo(*args, **kwargs)  # type: ignore[arg-type]
+
+    # Stands in for the system resolver only (no DNS server can be run here).
+    monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
+    started = time.monotonic()
+
+    error = fetch_error("http://slow-dns.example.ma/feed.xml", timeout=0.5)
+
+    assert error.code == "timeout"
+    assert time.monotonic() - started < 0.5 + 1
