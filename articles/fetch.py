@@ -10,7 +10,6 @@ the whole exchange and a byte cap on the decompressed body. Failures raise
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import http.client
 import ipaddress
@@ -105,25 +104,26 @@ class _Deadline:
         return left
 
 
-# getaddrinfo has no timeout of its own (the system resolver may take 5 s per try and
-# server): resolve in a small pool so the fetch deadline also bounds the lookup.
-_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="resolve")
-
-
 def _resolve(host: str, port: int, deadline: _Deadline) -> list[Any]:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:  # a literal address needs no lookup
-        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    lookup = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
-    try:
-        return lookup.result(timeout=deadline.remaining())
-    except concurrent.futures.TimeoutError as exc:
-        raise FetchError("timeout") from exc
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError("dns_error") from exc
+    """getaddrinfo within the fetch deadline. It has no timeout of its own (the system
+    resolver may spend 5 s per try and server), so it runs in a thread of its own: a
+    lookup that hangs is abandoned and holds up no other fetch."""
+    outcome: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=lookup, name=f"resolve {host}", daemon=True)
+    thread.start()
+    thread.join(deadline.remaining())
+    if not outcome:
+        raise FetchError("timeout")
+    if isinstance(outcome[0], BaseException):
+        raise FetchError("dns_error") from outcome[0]
+    return list(outcome[0])
 
 
 def _connect(host: str, port: int, deadline: _Deadline, allow_private: bool) -> socket.socket:

@@ -199,7 +199,9 @@ def copy_image(image_id: int, *, download: Downloader = fetch_image) -> CopyResu
     image = Image.objects.get(id=image_id)
     if image.status == Image.Status.STORED:
         return CopyResult(image.id, image.status)
-    Image.objects.filter(id=image.id).update(attempts=F("attempts") + 1)
+    Image.objects.filter(id=image.id).update(
+        attempts=F("attempts") + 1, attempted_at=timezone.now()
+    )
     try:
         data = download(image.url, _referer(image))
         twin = Image.objects.stored().filter(sha256=hashlib.sha256(data).hexdigest()).first()
@@ -209,6 +211,12 @@ def copy_image(image_id: int, *, download: Downloader = fetch_image) -> CopyResu
     except ImageError as error:
         return _record_failure(image, error)
     return _record_copy(image, picture, len(data))
+
+
+def stranded_image_ids(limit: int = 100) -> list[int]:
+    """Pending images that no task will copy any more; see ImageQuerySet.stranded."""
+    stranded = Image.objects.stranded(timezone.now(), MAX_ATTEMPTS).order_by("id")
+    return list(stranded.values_list("id", flat=True)[:limit])
 
 
 def _referer(image: Image) -> str:

@@ -6,7 +6,7 @@ unique constraints, so re-running any stage changes nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
@@ -217,6 +217,14 @@ class ImageQuerySet(models.QuerySet["Image"]):
     def stored(self) -> ImageQuerySet:
         return self.filter(status=Image.Status.STORED)
 
+    def stranded(self, now: datetime, max_attempts: int) -> ImageQuerySet:
+        """Pending images whose copy task was lost (worker killed, broker down): never
+        tried for ten minutes, or not tried for an hour, longer than any retry waits."""
+        return self.filter(status=Image.Status.PENDING, attempts__lt=max_attempts).filter(
+            Q(attempted_at__isnull=True, created_at__lt=now - timedelta(minutes=10))
+            | Q(attempted_at__lt=now - timedelta(hours=1))
+        )
+
 
 def image_upload_to(instance: Image | None, filename: str) -> str:
     """images/ab/abcdef…-1200.webp: copies are named after their content hash."""
@@ -242,6 +250,7 @@ class Image(models.Model):
     )
     error_code = models.CharField(_("رمز الخطأ"), max_length=40, blank=True, db_default="")
     attempts = models.PositiveSmallIntegerField(_("المحاولات"), db_default=0)
+    attempted_at = models.DateTimeField(_("آخر محاولة"), null=True, blank=True)
     copied_at = models.DateTimeField(_("نسخت في"), null=True, blank=True)
     # The original, as downloaded.
     width = models.PositiveIntegerField(_("العرض"), null=True, blank=True)
@@ -268,6 +277,8 @@ class Image(models.Model):
         verbose_name = _("صورة")
         verbose_name_plural = _("الصور")
         indexes = [
+            # ImageQuerySet.stranded(): the scheduler's sweep every minute.
+            models.Index(fields=["status", "attempted_at"], name="image_pending_idx"),
             # Same bytes under another URL: reuse the stored copy.
             models.Index(fields=["sha256"], name="image_sha256_idx"),
             # Moderation: the same picture served under different URLs and encodings.

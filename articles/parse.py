@@ -263,9 +263,11 @@ def canonical_url(url: str) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     ]
-    return urlunsplit(
+    canonical = urlunsplit(
         (parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", urlencode(query), "")
     )
+    # Re-encoding can lengthen the query (Arabic in it, percent-encoded) past the limit.
+    return canonical if len(canonical) <= MAX_URL_LENGTH else ""
 
 
 def _http_url(value: str | None, base: str) -> str:
@@ -299,14 +301,17 @@ def _language(value: str | None, default: str) -> str:
 def _entry_date(raw_date: str, parsed: Any, fetched_at: datetime) -> datetime:
     """Aware UTC date: a missing offset is Moroccan time, none is the fetch time,
     and a date in the future is clamped to the fetch time."""
-    moment = _parse_date(raw_date)
-    if moment is None and parsed:
-        moment = datetime(*tuple(parsed)[:6]).replace(tzinfo=UTC)
-    if moment is None:
+    try:
+        moment = _parse_date(raw_date)
+        if moment is None and parsed:
+            moment = datetime(*tuple(parsed)[:6]).replace(tzinfo=UTC)
+        if moment is None:
+            return fetched_at
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=MOROCCO)
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError):  # "0001-01-01T00:00:00+05:00" and the like
         return fetched_at
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=MOROCCO)
-    moment = moment.astimezone(UTC)
     return fetched_at if moment > fetched_at + FUTURE_TOLERANCE else moment
 
 
@@ -403,8 +408,8 @@ def _entry_images(raw: Any, base: str, content_images: list[str]) -> tuple[str, 
         ):
             candidates.append(link.get("href", ""))
     urls: list[str] = []
-    # Body images come out of clean_html already absolute and http(s).
-    for url in [_http_url(candidate, base) for candidate in candidates] + content_images:
+    # Body images too: clean_html keeps mailto: and any length, neither fits an image.
+    for url in [_http_url(candidate, base) for candidate in candidates + content_images]:
         if url and url not in urls and not _is_tracking_pixel(url):
             urls.append(url)
     return tuple(urls[:MAX_IMAGES_PER_ENTRY])

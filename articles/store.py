@@ -61,7 +61,8 @@ def store_entries(
         insert_rows(
             Article,
             ARTICLE_FIELDS,
-            (_article_row(source, entry, aliases, fetched_at) for entry in changed),
+            # Rows in key order, so that concurrent writers lock them in one order.
+            (_article_row(source, e, aliases, fetched_at) for e in sorted(changed, key=_key)),
             conflict=("source", "key"),
             update=ARTICLE_UPDATE_FIELDS,
         )
@@ -137,6 +138,10 @@ def insert_rows(
             cursor.executemany(sql, prepared)
 
 
+def _key(entry: ParsedEntry) -> str:
+    return entry.key
+
+
 def _article_row(
     source: Source, entry: ParsedEntry, aliases: dict[str, int], fetched_at: datetime
 ) -> tuple[Any, ...]:
@@ -156,7 +161,9 @@ def _link_images(
 ) -> tuple[int, ...]:
     """Create missing Image rows and link them to their articles; an updated article's
     links are replaced. Returns the ids of the images seen for the first time."""
-    urls = list(dict.fromkeys(url for e in entries for url in e.image_urls))
+    # Sorted: two outlets sharing images insert them in the same order, so that
+    # PostgreSQL cannot deadlock them on the unique index.
+    urls = sorted({url for e in entries for url in e.image_urls})
     image_ids: dict[str, int] = {}
     first_seen: list[int] = []
     if urls:

@@ -11,11 +11,15 @@ COPY_RETRY_BASE_SECONDS = 60
 
 @shared_task(ignore_result=True)
 def schedule_due_sources() -> int:
-    """Every minute (beat): claim due sources and enqueue one fetch per source."""
+    """Every minute (beat): claim due sources and enqueue one fetch per source; trim
+    the fetch logs; re-enqueue image copies that were lost."""
     source_ids = ingest.claim_due_sources()
     for source_id in source_ids:
         fetch_source.delay(source_id)
     ingest.trim_fetch_logs()
+    # Images whose copy task was lost with a worker or a broker get another one.
+    for image_id in images.stranded_image_ids():
+        copy_image.delay(image_id)
     return len(source_ids)
 
 

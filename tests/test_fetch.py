@@ -628,18 +628,26 @@ def test_a_closed_port_fails_connection_refused() -> None:
     assert fetch_error(f"http://127.0.0.1:{port}/feed.xml").code == "connection_refused"
 
 
-def test_a_slow_name_lookup_is_bounded_by_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slow_name_lookups_are_bounded_and_hold_up_no_other_fetch(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
     real_getaddrinfo = socket.getaddrinfo
 
-    def slow_resolver(*args: object, **kwargs: object) -> object:
-        time.sleep(3)  # a resolver that takes its time, as a hostile DNS server can
-        return real_getaddrinfo(*args, **kwargs)  # type: ignore[arg-type]
+    def resolver(host: str, *args: object, **kwargs: object) -> object:
+        if host.startswith("slow-dns"):
+            time.sleep(5)  # a resolver that takes its time, as a hostile DNS server can
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
 
     # Stands in for the system resolver only (no DNS server can be run here).
-    monkeypatch.setattr(socket, "getaddrinfo", slow_resolver)
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    httpserver.expect_request("/feed.xml").respond_with_data("<rss/>")
     started = time.monotonic()
 
-    error = fetch_error("http://slow-dns.example.ma/feed.xml", timeout=0.5)
+    codes = [
+        fetch_error(f"http://slow-dns-{n}.example.ma/feed.xml", timeout=0.3).code for n in range(6)
+    ]
+    after = fetch_url(httpserver.url_for("/feed.xml").replace("127.0.0.1", "localhost"))
 
-    assert error.code == "timeout"
-    assert time.monotonic() - started < 0.5 + 1
+    assert codes == ["timeout"] * 6
+    assert time.monotonic() - started < 6 * 0.3 + 2
+    assert after.body == b"<rss/>"

@@ -679,3 +679,26 @@ def test_render_body_without_images_keeps_escaped_text() -> None:
     body = "<p>نص a &lt;b&gt; &amp; &lt;script&gt;</p>"
 
     assert render_body(body, {}) == body
+
+
+@pytest.mark.django_db
+def test_images_whose_copy_task_was_lost_are_found_again() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles.images import MAX_ATTEMPTS, stranded_image_ids
+
+    now = timezone.now()
+
+    def image(name: str, **fields: object) -> int:
+        return Image.objects.create(url=f"https://example.ma/{name}.jpg", **fields).id
+
+    never_tried = image("never-tried", created_at=now - timedelta(minutes=30))
+    image("just-seen", created_at=now - timedelta(minutes=2))
+    image("retry-scheduled", attempts=2, attempted_at=now - timedelta(minutes=20))
+    abandoned = image("abandoned", attempts=2, attempted_at=now - timedelta(hours=2))
+    image("out-of-tries", attempts=MAX_ATTEMPTS, attempted_at=now - timedelta(hours=2))
+    image("stored", status=Image.Status.STORED, created_at=now - timedelta(days=1))
+
+    assert stranded_image_ids() == [never_tried, abandoned]

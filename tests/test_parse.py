@@ -506,3 +506,43 @@ def test_hostile_image_markup_is_parsed_in_linear_time(hostile: str) -> None:
 
     assert [e.title for e in parsed.entries] == ["عنوان"]
     assert "<img" not in parsed.entries[0].summary
+
+
+def rss_item(inner: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<link>https://example.ma/</link><item>{inner}</item></channel></rss>"
+    ).encode()
+
+
+def test_an_impossible_date_falls_back_to_the_fetch_time() -> None:
+    feed = rss_item(
+        "<guid>g</guid><title>عنوان</title><pubDate>0001-01-01T00:00:00+05:00</pubDate>"
+    )
+
+    [entry] = parse_feed(feed, url="https://example.ma/feed", fetched_at=FETCHED_AT).entries
+
+    assert entry.published_at == FETCHED_AT
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_overlong_urls_are_dropped_not_stored(make_source) -> None:
+    """A link whose Arabic query grows past 2,000 characters once percent-encoded, and
+    body images that are too long or not http(s), must not sink the whole feed."""
+    long_query = "https://example.ma/search?q=" + "م" * 400
+    long_image = "https://example.ma/img/" + "a" * 2100 + ".jpg"
+    body = f'<img src="{long_image}"><img src="mailto:x@example.ma"><img src="/ok.jpg">'
+    feed = rss_item(
+        f"<guid>g-1</guid><title>عنوان</title><link>{long_query}</link>"
+        f"<description>{body.replace('<', '&lt;')}</description>"
+    )
+    source = make_source()
+
+    ingest_bytes(source, feed, url="https://example.ma/feed")
+
+    article = Article.objects.get(source=source)
+    assert (article.key, article.url) == ("g-1", "")
+    assert [link.image.url for link in ArticleImage.objects.filter(article=article)] == [
+        "https://example.ma/ok.jpg"
+    ]

@@ -74,3 +74,18 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(db: None) -> None:
         journal_mode = cursor.fetchone()[0]
     assert journal_mode == "wal"
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_forwarded_proto_is_trusted_only_behind_a_declared_tls_proxy(tmp_path: Path) -> None:
+    production = {"DEBUG": "0", "SECRET_KEY": "s" * 60, "NEWSROOM_VAR_DIR": str(tmp_path)}
+    show = (
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)",
+    )
+
+    alone = manage(*show, **production)
+    proxied = manage(*show, **production, BEHIND_TLS_PROXY="1")
+
+    assert alone.stdout.strip().splitlines()[-1] == "None", alone.stderr
+    assert proxied.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https')"
