@@ -40,7 +40,7 @@ IMAGE_ACCEPT = "image/webp,image/jpeg,image/png,image/gif;q=0.9,*/*;q=0.1"
 PERMANENT_CODES = frozenset(
     {"too_large", "too_many_pixels", "not_an_image", "blocked_address", "bad_scheme",
      "bad_url", "http_400", "http_401", "http_403", "http_404", "http_410", "http_451",
-     "too_many_redirects", "bad_redirect"}
+     "too_many_redirects", "bad_redirect", "internal_error"}
 )  # fmt: skip
 MAX_ATTEMPTS = 5
 HASH_SIZE = 8  # dHash of 8x8 = 64 bits
@@ -210,6 +210,11 @@ def copy_image(image_id: int, *, download: Downloader = fetch_image) -> CopyResu
         picture = process_image(data)
     except ImageError as error:
         return _record_failure(image, error)
+    except Exception:
+        # Pillow raises more kinds of errors on hostile files than it documents; and a
+        # bug is a bug. Record it (staff can copy again) and let the worker go on.
+        logger.exception("copy of image %s crashed", image.id)
+        return _record_failure(image, ImageError("internal_error"))
     return _record_copy(image, picture, len(data))
 
 

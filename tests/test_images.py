@@ -702,3 +702,18 @@ def test_images_whose_copy_task_was_lost_are_found_again() -> None:
     image("stored", status=Image.Status.STORED, created_at=now - timedelta(days=1))
 
     assert stranded_image_ids() == [never_tried, abandoned]
+
+
+@pytest.mark.django_db
+def test_a_crash_while_copying_is_recorded_and_not_retried(article_image) -> None:
+    image = article_image("https://example.ma/uploads/crash.jpg")
+
+    def broken_download(url: str, referer: str) -> bytes:
+        raise RuntimeError("a bug in a stage of the copy")
+
+    # Fault injection through the download seam: no real image makes our code raise.
+    result = copy_image(image.id, download=broken_download)
+
+    image.refresh_from_db()
+    assert (image.status, image.error_code) == (Image.Status.FAILED, "internal_error")
+    assert result.should_retry is False
