@@ -27,9 +27,14 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
+# Markers that need a service. `postgres` tests also run again in the PostgreSQL pass
+# (`pytest -m postgres`); `postgres_server` tests make their own databases there.
+SERVICE_MARKERS = ("postgres", "postgres_server", "redis", "browser")
+
+
 def service_missing(marker: str) -> str | None:
     """Why the service behind ``marker`` is unusable, or None if it is there."""
-    if marker == "postgres" and not port_open("127.0.0.1", 5432):
+    if marker in ("postgres", "postgres_server") and not port_open("127.0.0.1", 5432):
         return "PostgreSQL is not running on 127.0.0.1:5432"
     if marker == "redis" and not port_open("127.0.0.1", 6379):
         return "Redis is not running on 127.0.0.1:6379"
@@ -40,7 +45,7 @@ def service_missing(marker: str) -> str | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        for marker in ("postgres", "redis", "browser"):
+        for marker in SERVICE_MARKERS:
             if item.get_closest_marker(marker) is None:
                 continue
             reason = service_missing(marker)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REQUIRE_SERVICES, service_missing
 from PIL import Image as PILImage
 from workerlib import (
     FeedServer,
@@ -53,14 +52,8 @@ def feed_server() -> Iterator[tuple[FeedServer, Feeds]]:
 def postgres_redis(tmp_path: Path) -> Iterator[tuple[Stack, Any]]:
     """A migrated fresh PostgreSQL database and an empty Redis broker database.
 
-    The redis marker applies conftest's service policy to Redis; PostgreSQL is checked
-    here with the same policy (these tests are not `-m postgres` tests: they make
-    their own database whatever DATABASE_URL the run uses)."""
-    reason = service_missing("postgres")
-    if reason:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"NEWSROOM_REQUIRE_SERVICES=1 but {reason}")
-        pytest.skip(reason)
+    Tests using it carry the `redis` and `postgres_server` markers, so conftest's
+    service policy applies (they make their own database whatever DATABASE_URL is)."""
     with fresh_postgres_database() as database_url, fresh_redis_db() as (broker_url, redis):
         env = base_env(
             DATABASE_URL=database_url,
@@ -95,6 +88,7 @@ def succeeded_tasks(stack: Stack) -> int:
 
 
 @pytest.mark.redis
+@pytest.mark.postgres_server
 @pytest.mark.slow
 def test_worker_on_postgres_and_redis_stores_every_entry_once(
     postgres_redis: tuple[Stack, Any], feed_server: tuple[FeedServer, Feeds]
@@ -133,6 +127,7 @@ def test_worker_with_beat_on_sqlite_and_filesystem_broker_stores_every_entry_onc
 
 
 @pytest.mark.redis
+@pytest.mark.postgres_server
 @pytest.mark.slow
 def test_worker_killed_mid_fetch_loses_and_doubles_nothing(
     postgres_redis: tuple[Stack, Any], feed_server: tuple[FeedServer, Feeds]
@@ -196,6 +191,7 @@ def deliver_each_fetch_twice(stack: Stack, server: FeedServer, feeds: Feeds) -> 
 
 
 @pytest.mark.redis
+@pytest.mark.postgres_server
 @pytest.mark.slow
 def test_same_task_delivered_twice_stores_the_rows_of_one_run(
     postgres_redis: tuple[Stack, Any], feed_server: tuple[FeedServer, Feeds]
@@ -212,6 +208,7 @@ def test_same_task_delivered_twice_stores_the_rows_of_one_run(
 
 
 @pytest.mark.redis
+@pytest.mark.postgres_server
 @pytest.mark.slow
 def test_same_task_delivered_twice_never_fetches_a_source_twice_at_once(
     postgres_redis: tuple[Stack, Any], feed_server: tuple[FeedServer, Feeds]
