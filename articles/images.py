@@ -30,7 +30,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps, UnidentifiedImageError
 
 from articles.fetch import FetchError, fetch_url
-from articles.models import ArticleImage, Image, image_upload_to
+from articles.models import ArticleImage, ContentVersion, Image, image_upload_to
 
 logger = logging.getLogger(__name__)
 
@@ -246,9 +246,10 @@ def _record_copy(image: Image, picture: Picture, byte_size: int) -> CopyResult:
         width=picture.width, height=picture.height, byte_size=byte_size,
         sha256=picture.sha256, phash=picture.phash,
         copy=copy_name, copy_width=picture.copy.width, copy_height=picture.copy.height,
-        thumbnail=thumbnail_name, thumbnail_width=picture.thumbnail.width,
+        copy_byte_size=len(picture.copy.data), thumbnail=thumbnail_name, thumbnail_width=picture.thumbnail.width,
         thumbnail_height=picture.thumbnail.height,
     )  # fmt: skip
+    ContentVersion.objects.bump()
     return CopyResult(image.id, Image.Status.STORED)
 
 
@@ -258,9 +259,11 @@ def _record_twin(image: Image, twin: Image, byte_size: int) -> CopyResult:
         status=Image.Status.STORED, error_code="", copied_at=timezone.now(),
         width=twin.width, height=twin.height, byte_size=byte_size, sha256=twin.sha256,
         phash=twin.phash, copy=twin.copy.name, copy_width=twin.copy_width,
-        copy_height=twin.copy_height, thumbnail=twin.thumbnail.name,
+        copy_height=twin.copy_height, copy_byte_size=twin.copy_byte_size,
+        thumbnail=twin.thumbnail.name,
         thumbnail_width=twin.thumbnail_width, thumbnail_height=twin.thumbnail_height,
     )  # fmt: skip
+    ContentVersion.objects.bump()
     return CopyResult(image.id, Image.Status.STORED)
 
 

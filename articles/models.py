@@ -8,15 +8,36 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
 class Language(models.TextChoices):
     ARABIC = "ar", _("العربية")
     FRENCH = "fr", _("الفرنسية")
+
+
+# The site's own words: an outlet page lives at /<slug>/, so no outlet may take the
+# address of a page, a file or a language prefix.
+RESERVED_SLUGS = frozenset(
+    {"about", "admin", "api", "ar", "favicon.ico", "feed", "feeds", "fr", "i18n", "images",
+     "image", "login", "logout", "media", "outlets", "report", "robots.txt", "rss",
+     "search", "section", "sections", "sitemap", "sitemap.xml", "static", "en"}
+)  # fmt: skip
+
+
+def validate_outlet_slug(slug: str) -> None:
+    if slug.lower() in RESERVED_SLUGS:
+        raise ValidationError(
+            _("«%(slug)s» كلمة محجوزة للموقع ولا يمكن أن تكون معرّف مصدر."),
+            code="reserved",
+            params={"slug": slug},
+        )
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -50,7 +71,9 @@ class Source(models.Model):
 
     name = models.CharField(_("الاسم"), max_length=200)
     name_latin = models.CharField(_("الاسم بالحروف اللاتينية"), max_length=200, blank=True)
-    slug = models.SlugField(_("المعرّف"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("المعرّف"), max_length=100, unique=True, validators=[validate_outlet_slug]
+    )
     site_url = models.URLField(_("الموقع"), max_length=500, blank=True)
     feed_url = models.URLField(_("رابط التغذية"), max_length=1000, unique=True)
     language = models.CharField(
@@ -96,6 +119,16 @@ class Source(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    def get_absolute_url(self) -> str:
+        return reverse("articles:outlet", args=[self.slug])
+
+    @property
+    def display_name(self) -> str:
+        """The outlet's name for the current edition: Latin letters in French."""
+        if get_language() == "fr" and self.name_latin:
+            return self.name_latin
+        return self.name
+
 
 class Category(models.Model):
     """One of the canonical Moroccan news sections."""
@@ -111,6 +144,15 @@ class Category(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:section", args=[self.slug])
+
+    @property
+    def display_name(self) -> str:
+        if get_language() == "fr" and self.name_fr:
+            return self.name_fr
         return self.name
 
 
@@ -148,6 +190,22 @@ class CategoryAlias(models.Model):
 class ArticleQuerySet(models.QuerySet["Article"]):
     def newest(self) -> ArticleQuerySet:
         return self.select_related("source", "category").order_by("-published_at", "-id")
+
+    def listed(self) -> ArticleQuerySet:
+        """Newest first, with what a list of headlines shows (not the body)."""
+        return self.newest().defer("body_html", "content_hash", "key")
+
+    def older_than(self, published_at: datetime, article_id: int) -> ArticleQuerySet:
+        """Articles after (published_at, id) in newest-first order: a keyset page.
+        Written as a range plus a residual test so that one index seek serves it."""
+        return self.filter(published_at__lte=published_at).exclude(
+            published_at=published_at, id__gte=article_id
+        )
+
+    def newer_than(self, published_at: datetime, article_id: int) -> ArticleQuerySet:
+        return self.filter(published_at__gte=published_at).exclude(
+            published_at=published_at, id__lte=article_id
+        )
 
     def with_shown_images(self) -> ArticleQuerySet:
         """Prefetch, as ``shown_images``, the article's images we hold a copy of, in
@@ -203,14 +261,26 @@ class Article(models.Model):
         indexes = [
             # ArticleQuerySet.newest(): the home page and the ticker.
             models.Index(fields=["-published_at", "-id"], name="article_latest_idx"),
-            # Outlet pages: latest articles of one source.
-            models.Index(fields=["source", "-published_at"], name="article_source_latest_idx"),
-            # Section pages: latest articles of one category.
-            models.Index(fields=["category", "-published_at"], name="article_category_latest_idx"),
+            # Outlet pages (keyset pages, newest first) and each outlet's latest headline.
+            models.Index(
+                fields=["source", "-published_at", "-id"], name="article_source_page_idx"
+            ),
+            # Section pages (keyset pages, newest first) and the home page's sections.
+            models.Index(
+                fields=["category", "-published_at", "-id"], name="article_category_page_idx"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", args=[self.source.slug, self.pk])
+
+    @property
+    def original_url(self) -> str:
+        """The outlet's page for this article, only if it is an http(s) address."""
+        return self.url if self.url.lower().startswith(("https://", "http://")) else ""
 
 
 class ImageQuerySet(models.QuerySet["Image"]):
@@ -265,6 +335,7 @@ class Image(models.Model):
     copy = models.FileField(_("النسخة"), upload_to=image_upload_to, blank=True, db_default="")
     copy_width = models.PositiveIntegerField(null=True, blank=True)
     copy_height = models.PositiveIntegerField(null=True, blank=True)
+    copy_byte_size = models.PositiveIntegerField(null=True, blank=True)
     thumbnail = models.FileField(
         _("المصغرة"), upload_to=image_upload_to, blank=True, db_default=""
     )
@@ -328,3 +399,34 @@ class FetchLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class ContentVersionManager(models.Manager["ContentVersion"]):
+    def current(self) -> ContentVersion:
+        version = self.filter(id=1).first()
+        return version or ContentVersion(id=1, number=0, changed_at=timezone.now())
+
+    def bump(self) -> None:
+        """Say that what readers see has changed. Called by the writers (store, image
+        copies) inside or right after their transaction, so a page cached under the new
+        number can never hold the old rows."""
+        now = timezone.now()
+        if not self.filter(id=1).update(number=F("number") + 1, changed_at=now):
+            self.get_or_create(id=1, defaults={"number": 1, "changed_at": now})
+
+
+class ContentVersion(models.Model):
+    """One row: a number that grows whenever stored articles or image copies change.
+
+    Page and fragment caches are keyed by it and pages carry it in their validators,
+    so every web process, worker and machine agrees on what is fresh without a timer;
+    it lives in the database because the default cache (local memory) is per process.
+    """
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    objects = ContentVersionManager()
+
+    def __str__(self) -> str:
+        return f"v{self.number}"

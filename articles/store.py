@@ -21,7 +21,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.models import Article, ArticleImage, CategoryAlias, Image, Source
+from articles.models import Article, ArticleImage, CategoryAlias, ContentVersion, Image, Source
 from articles.parse import ParsedEntry
 from articles.text import normalize_label
 
@@ -72,6 +72,8 @@ def store_entries(
             )
         )
         new_image_ids = _link_images(changed, ids, refreshed=existing.keys())
+        # Last, in the same transaction: pages cached under the new number see these rows.
+        ContentVersion.objects.bump()
     new = sum(1 for e in changed if e.key not in existing)
     return StoreResult(
         new=new,

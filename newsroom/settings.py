@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,12 +53,23 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "csp",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the page cache, so that a cached page still answers 304 by ETag and
+    # Last-Modified.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Whole reader pages, as sent (compressed), keyed by the content version.
+    "articles.site.cache.PageCacheMiddleware",
+    # HTML compressed here (pages carry no secret, and Django pads against BREACH);
+    # static files come compressed from WhiteNoise.
+    "django.middleware.gzip.GZipMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -80,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "articles.site.context.site",
             ],
         },
     },
@@ -142,6 +155,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "ar"
 LANGUAGES = [("ar", "العربية"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own date formats (Moroccan month names come from our catalogue: locale/ar).
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 TIME_ZONE = "Africa/Casablanca"
 USE_I18N = True
 USE_TZ = True
@@ -180,6 +195,34 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+}
+
+# Reader pages: whole pages cached by content version (0 turns the page cache off),
+# how long browsers may keep them, and how often a web process re-reads the version.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+PAGE_MAX_AGE_SECONDS = env_int("PAGE_MAX_AGE_SECONDS", 60)
+CONTENT_VERSION_RECHECK_SECONDS = float(os.environ.get("CONTENT_VERSION_RECHECK_SECONDS", "1"))
+
+# Content-Security-Policy (django-csp): nothing from any host but ours, no inline
+# script or style (a nonce is added only to a response whose template asks for one).
+_media_hosts = [
+    f"https://{host}"
+    for host in (os.environ.get("AWS_S3_CUSTOM_DOMAIN", ""),)
+    if host
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, *_media_hosts],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # Security. Production (DEBUG off) passes `check --deploy`.

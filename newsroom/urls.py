@@ -1,14 +1,35 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.static import serve
 
+from articles.site import views
+from articles.site.cache import cached_page
+from articles.site.sitemaps import SITEMAPS
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
-    path("", include("articles.urls")),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon),
+    path(
+        "sitemap.xml",
+        cached_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cached_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
 ]
+# Arabic at /, French at /fr/.
+urlpatterns += i18n_patterns(path("", include("articles.site.urls")), prefix_default_language=False)
 
 
 def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
@@ -20,4 +41,4 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
 
 
 if settings.SERVE_MEDIA:
-    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media))
+    urlpatterns.insert(0, path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve_media))

@@ -1,0 +1,128 @@
+"""RSS 2.0 out (django.contrib.syndication): the latest articles, each section's and each
+outlet's. Items link to our article page, name the outlet as author and carry our
+image copy (never the outlet's) as an enclosure."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
+from django.utils.translation import gettext as _
+
+from articles.models import Article, ArticleQuerySet, Category, Source
+from articles.site import reading
+from articles.site.cache import cached_page
+
+FEED_SIZE = 50
+
+
+class NewsroomRss(Rss201rev2Feed):
+    """RSS 2.0 with each item's ``<source>``: the outlet and its own feed."""
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        if item.get("source_name"):
+            handler.addQuickElement("source", item["source_name"], {"url": item["source_url"]})
+
+
+class ArticleFeed(Feed):  # type: ignore[type-arg]
+    feed_type = NewsroomRss
+    request: HttpRequest
+
+    def __init__(self) -> None:
+        super().__init__()
+        cached_page(self)  # pages are the same for every reader
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # One instance serves every request: each gets its own copy to hold its request.
+        feed = copy.copy(self)
+        feed.request = request
+        return Feed.__call__(feed, request, *args, **kwargs)
+
+    def articles(self, obj: Any) -> ArticleQuerySet:
+        return Article.objects.listed()
+
+    def items(self, obj: Any) -> list[Article]:
+        return reading.with_images(self.articles(obj)[:FEED_SIZE])
+
+    def item_title(self, item: Article) -> str:
+        return item.title
+
+    def item_description(self, item: Article) -> str:
+        return item.summary
+
+    def item_link(self, item: Article) -> str:
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item: Article) -> datetime:
+        return item.published_at
+
+    def item_updateddate(self, item: Article) -> datetime:
+        return item.updated_at
+
+    def item_author_name(self, item: Article) -> str:
+        return item.source.display_name
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [item.category.display_name] if item.category else []
+
+    def item_enclosures(self, item: Article) -> list[Enclosure]:
+        if not item.shown_images:
+            return []
+        image = item.shown_images[0].image
+        url = self.request.build_absolute_uri(image.copy.url)
+        return [Enclosure(url, str(image.copy_byte_size or 0), "image/webp")]
+
+    def item_extra_kwargs(self, item: Article) -> dict[str, Any]:
+        return {"source_name": item.source.display_name, "source_url": item.source.feed_url}
+
+
+class LatestFeed(ArticleFeed):
+    def title(self) -> str:
+        return _("نيوزروم: آخر أخبار المغرب")
+
+    def link(self) -> str:
+        return reverse("articles:home")
+
+    def description(self) -> str:
+        return _("آخر ما نشرته المنابر المغربية، مع اسم المصدر ورابط الخبر الأصلي.")
+
+
+class SectionFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Category:  # type: ignore[override]
+        return get_object_or_404(Category, slug=slug)
+
+    def articles(self, obj: Category) -> ArticleQuerySet:
+        return Article.objects.listed().filter(category=obj)
+
+    def title(self, obj: Category) -> str:
+        return _("نيوزروم: %(section)s") % {"section": obj.display_name}
+
+    def link(self, obj: Category) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Category) -> str:
+        return _("آخر أخبار قسم %(section)s.") % {"section": obj.display_name}
+
+
+class OutletFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, outlet: str) -> Source:  # type: ignore[override]
+        return get_object_or_404(Source, slug=outlet)
+
+    def articles(self, obj: Source) -> ArticleQuerySet:
+        return Article.objects.listed().filter(source=obj)
+
+    def title(self, obj: Source) -> str:
+        return _("نيوزروم: %(outlet)s") % {"outlet": obj.display_name}
+
+    def link(self, obj: Source) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Source) -> str:
+        return _("آخر ما نشره %(outlet)s.") % {"outlet": obj.display_name}

@@ -1,0 +1,170 @@
+"""What the reading site shows: the ticker, the navigation, the home page's blocks and an
+article's related stories. Plain functions over the models; views cache their results
+by content version (``articles.site.cache.cached``)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, OuterRef, Prefetch, Subquery, prefetch_related_objects
+
+from articles.models import Article, ArticleImage, Category, Image, Source
+
+TICKER_SIZE = 60
+LEAD_COUNT = 5
+LATEST_COUNT = 12
+SECTION_COUNT = 4
+RELATED_COUNT = 6
+RELATED_POOL = 40
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One ticker item: plain values, cheap to cache."""
+
+    article_id: int
+    title: str
+    language: str
+    outlet_slug: str
+    outlet_name: str
+    outlet_name_latin: str
+
+
+@dataclass(frozen=True)
+class Navigation:
+    sections: list[Category]
+    outlets: list[Source]
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    section: Category
+    articles: list[Article]
+
+
+@dataclass(frozen=True)
+class OutletBlock:
+    outlet: Source
+    latest: Article | None
+    article_count: int | None = None
+
+
+@dataclass(frozen=True)
+class HomeBlocks:
+    leads: list[Article]
+    latest: list[Article]
+    sections: list[SectionBlock]
+    outlets: list[OutletBlock]
+
+
+def has_visible_text(text: str) -> bool:
+    """False for empty titles and titles made only of spaces, marks or format
+    characters (zero-width spaces and joiners), which would show as a blank item."""
+    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
+
+
+def ticker_headlines(size: int = TICKER_SIZE) -> list[Headline]:
+    rows = Article.objects.order_by("-published_at", "-id").values_list(
+        "id", "title", "language", "source__slug", "source__name", "source__name_latin"
+    )[: size * 2]
+    headlines = [Headline(*row) for row in rows if has_visible_text(row[1])]
+    return headlines[:size]
+
+
+def navigation() -> Navigation:
+    outlets = Source.objects.active().only("name", "name_latin", "slug", "language")
+    return Navigation(sections=list(Category.objects.all()), outlets=list(outlets))
+
+
+def shown_images() -> Prefetch:
+    """The images a page may show for each article: those we hold a copy of."""
+    return Prefetch(
+        "article_images",
+        queryset=ArticleImage.objects.filter(image__status=Image.Status.STORED)
+        .select_related("image")
+        .order_by("position"),
+        to_attr="shown_images",
+    )
+
+
+def with_images(articles: Sequence[Article]) -> list[Article]:
+    """``articles`` with ``shown_images`` loaded, in one query for all of them."""
+    articles = list(articles)
+    prefetch_related_objects(articles, shown_images())
+    return articles
+
+
+def home_blocks() -> HomeBlocks:
+    newest = with_images(Article.objects.listed()[: LEAD_COUNT * 4 + LATEST_COUNT])
+    illustrated = [a for a in newest if a.shown_images]
+    leads = illustrated[:LEAD_COUNT]
+    latest = [a for a in newest if a not in leads][:LATEST_COUNT]
+    sections = [
+        SectionBlock(section, list(Article.objects.listed().filter(category=section)[:SECTION_COUNT]))
+        for section in Category.objects.all()
+    ]
+    sections = [block for block in sections if block.articles]
+    with_images([a for block in sections for a in block.articles])
+    return HomeBlocks(leads, latest, sections, outlet_blocks(Source.objects.active()))
+
+
+def outlet_blocks(outlets: Iterable[Source], *, counts: bool = False) -> list[OutletBlock]:
+    """Each outlet with its latest headline (one index seek per outlet, in one query)."""
+    latest_id = Subquery(
+        Article.objects.filter(source=OuterRef("pk"))
+        .order_by("-published_at", "-id")
+        .values("id")[:1]
+    )
+    sources = Source.objects.filter(pk__in=[o.pk for o in outlets]).annotate(latest_id=latest_id)
+    if counts:
+        sources = sources.annotate(article_count=Count("articles"))
+    sources_list = list(sources)
+    latest = Article.objects.listed().in_bulk([s.latest_id for s in sources_list if s.latest_id])
+    blocks = [
+        OutletBlock(s, latest.get(s.latest_id), getattr(s, "article_count", None))
+        for s in sources_list
+    ]
+    # Freshest outlets first; outlets with nothing yet last, by name.
+    return sorted(
+        blocks,
+        key=lambda b: (b.latest is None, -(b.latest.published_at.timestamp() if b.latest else 0)),
+    )
+
+
+def related_articles(article: Article, size: int = RELATED_COUNT) -> list[Article]:
+    """Recent stories of the same section, other outlets first, never the article."""
+    pool = Article.objects.listed().exclude(id=article.id)
+    if article.category_id is not None:
+        pool = pool.filter(category_id=article.category_id)
+    candidates = list(pool[:RELATED_POOL])
+    candidates.sort(key=lambda a: a.source_id == article.source_id)  # stable: keeps recency
+    return with_images(candidates[:size])
+
+
+def news_article_data(article: Article, url: str, image_url: str) -> dict[str, Any]:
+    """schema.org NewsArticle for our page, based on the outlet's original."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title[:110],
+        "inLanguage": article.language,
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": article.updated_at.isoformat(),
+        "mainEntityOfPage": url,
+        "url": url,
+        "publisher": {"@type": "Organization", "name": article.source.display_name},
+    }
+    if article.original_url:
+        data["isBasedOn"] = article.original_url
+    if image_url:
+        data["image"] = [image_url]
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    else:
+        data["author"] = {"@type": "Organization", "name": article.source.display_name}
+    if article.category:
+        data["articleSection"] = article.category.display_name
+    return data

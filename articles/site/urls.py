@@ -1,0 +1,23 @@
+"""The reader's addresses, the same under / (Arabic) and /fr/ (French).
+
+Fixed words come first; ``<outlet>/`` last, so an outlet can never shadow a page (and
+``articles.models.RESERVED_SLUGS`` keeps such words from being outlet slugs at all).
+"""
+
+from django.urls import path
+
+from articles.site import feeds, views
+
+app_name = "articles"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("rss/", feeds.LatestFeed(), name="feed"),
+    path("search/", views.search, name="search"),
+    path("about/", views.about, name="about"),
+    path("outlets/", views.outlet_list, name="outlets"),
+    path("section/<slug:slug>/", views.section_detail, name="section"),
+    path("section/<slug:slug>/rss/", feeds.SectionFeed(), name="section-feed"),
+    path("<slug:outlet>/", views.outlet_detail, name="outlet"),
+    path("<slug:outlet>/rss/", feeds.OutletFeed(), name="outlet-feed"),
+    path("<slug:outlet>/<int:pk>/", views.article_detail, name="detail"),
+]

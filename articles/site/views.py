@@ -1,0 +1,108 @@
+"""Reader-facing pages: thin views over articles.site.reading and the models.
+
+Every page here is the same for every reader of one edition, so each is cached whole
+by content version (``@cached_page``) and answers a reload with 304.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from articles.images import render_body
+from articles.models import Article, Category, Source
+from articles.site import reading
+from articles.site.cache import cached, cached_page
+from articles.site.paging import keyset_page
+
+
+@require_safe
+@cached_page
+def home(request: HttpRequest) -> HttpResponse:
+    blocks = cached("home", reading.home_blocks)
+    return render(request, "articles/home.html", {"blocks": blocks})
+
+
+@require_safe
+@cached_page
+def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article.objects.newest(), pk=pk)
+    if article.source.slug != outlet:
+        # The id names the article; a wrong or renamed outlet in the address is mended.
+        return HttpResponsePermanentRedirect(article.get_absolute_url())
+    (article,) = reading.with_images([article])
+    images = {link.image.url: link.image for link in article.shown_images}
+    lead = article.shown_images[0].image if article.shown_images else None
+    canonical_url = request.build_absolute_uri(article.get_absolute_url())
+    lead_url = request.build_absolute_uri(lead.copy.url) if lead else ""
+    context: dict[str, Any] = {
+        "article": article,
+        "lead": lead,
+        "body": render_body(article.body_html, images) if article.body_html else "",
+        "related": reading.related_articles(article),
+        "canonical_url": canonical_url,
+        "lead_url": lead_url,
+        "structured_data": reading.news_article_data(article, canonical_url, lead_url),
+    }
+    return render(request, "articles/article.html", context)
+
+
+@require_safe
+@cached_page
+def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    section = get_object_or_404(Category, slug=slug)
+    page = keyset_page(Article.objects.listed().filter(category=section), request.GET)
+    reading.with_images(page.articles)
+    return render(request, "articles/section.html", {"section": section, "page": page})
+
+
+@require_safe
+@cached_page
+def outlet_detail(request: HttpRequest, outlet: str) -> HttpResponse:
+    source = get_object_or_404(Source, slug=outlet)
+    page = keyset_page(Article.objects.listed().filter(source=source), request.GET)
+    reading.with_images(page.articles)
+    return render(request, "articles/outlet.html", {"outlet": source, "page": page})
+
+
+@require_safe
+@cached_page
+def outlet_list(request: HttpRequest) -> HttpResponse:
+    blocks = cached(
+        "outlets", lambda: reading.outlet_blocks(Source.objects.active(), counts=True)
+    )
+    return render(request, "articles/outlets.html", {"blocks": blocks})
+
+
+@require_safe
+@cached_page
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "articles/about.html")
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """The header's search box lands here; the search itself is issue 7's work."""
+    query = request.GET.get("q", "")[:200]
+    return render(request, "articles/search.html", {"query": query})
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "Disallow: /fr/search/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    return HttpResponsePermanentRedirect(static("favicon.ico"))

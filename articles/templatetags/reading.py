@@ -1,0 +1,81 @@
+"""Template filters and tags of the reading site: relative times with Arabic plural
+forms, the other edition's address, image ``srcset`` and JSON-LD. Presentation only."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import translate_url
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
+from articles.models import Image
+
+register = template.Library()
+
+# Django's catalogue gives the Mashriqi month names for "ar" (مايو، يوليو، أغسطس ...);
+# ours (locale/ar) maps the same messages to the names Moroccan outlets print (ماي،
+# يوليوز، غشت ...). Listed here so that makemessages keeps them in our catalogue.
+MOROCCAN_CALENDAR = (
+    gettext_noop("January"), gettext_noop("February"), gettext_noop("March"),
+    gettext_noop("April"), gettext_noop("May"), gettext_noop("June"), gettext_noop("July"),
+    gettext_noop("August"), gettext_noop("September"), gettext_noop("October"),
+    gettext_noop("November"), gettext_noop("December"), gettext_noop("Monday"),
+    gettext_noop("Tuesday"), gettext_noop("Wednesday"), gettext_noop("Thursday"),
+    gettext_noop("Friday"), gettext_noop("Saturday"), gettext_noop("Sunday"),
+)  # fmt: skip
+
+# Characters that could end a <script> data block or open markup inside it.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def relative_time(value: datetime | None, now: datetime | None = None) -> str:
+    """'منذ 5 دقائق', 'منذ ساعتين': how long ago, in the edition's language and plural
+    forms; older than a week, the date itself."""
+    if value is None:
+        return ""
+    seconds = ((now or timezone.now()) - value).total_seconds()
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return _("الآن")
+    if minutes < 60:
+        return ngettext("منذ دقيقة", "منذ %(count)d دقائق", minutes) % {"count": minutes}
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("منذ ساعة", "منذ %(count)d ساعات", hours) % {"count": hours}
+    days = hours // 24
+    if days < 7:
+        return ngettext("منذ يوم", "منذ %(count)d أيام", days) % {"count": days}
+    return date_format(timezone.localtime(value), "DATE_FORMAT")
+
+
+@register.simple_tag(takes_context=True)
+def edition_url(context: dict[str, Any], language: str) -> str:
+    """This page's address in the other edition (/x/ <-> /fr/x/)."""
+    request = context.get("request")
+    if request is None:
+        return "/fr/" if language == "fr" else "/"
+    return translate_url(request.get_full_path(), language)
+
+
+@register.filter
+def srcset(image: Image) -> str:
+    """Our thumbnail and our copy, by width, for ``<img srcset>``."""
+    return (
+        f"{image.thumbnail.url} {image.thumbnail_width}w, {image.copy.url} {image.copy_width}w"
+    )
+
+
+@register.filter
+def ld_json(data: Any) -> SafeString:
+    """``data`` as JSON safe to put inside ``<script type="application/ld+json">``."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return mark_safe(text.translate(JSON_SCRIPT_ESCAPES))  # noqa: S308
