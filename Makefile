@@ -14,7 +14,13 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# Test tools from the npm registry: axe-core (accessibility) and vnu-jar (the Nu Html
+# Checker). --ignore-scripts: vnu-jar's install script downloads a Java runtime.
+tests/tools/node_modules/.installed: tests/tools/package.json tests/tools/package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --prefix tests/tools
+	touch $@
+
+install: $(VENV)/.installed tests/tools/node_modules/.installed
 
 setup: install
 	$(PY) manage.py migrate --noinput

@@ -31,8 +31,12 @@ RESERVED_SLUGS = frozenset(
 )  # fmt: skip
 
 
+def is_reserved_slug(slug: str) -> bool:
+    return slug.lower() in RESERVED_SLUGS
+
+
 def validate_outlet_slug(slug: str) -> None:
-    if slug.lower() in RESERVED_SLUGS:
+    if is_reserved_slug(slug):
         raise ValidationError(
             _("«%(slug)s» كلمة محجوزة للموقع ولا يمكن أن تكون معرّف مصدر."),
             code="reserved",

@@ -10,18 +10,28 @@ from django.utils import timezone
 
 from articles.images import copy_image
 from articles.ingest import ingest_bytes
-from articles.models import Image, Source
+from articles.models import Image, Source, is_reserved_slug
 from articles.outlets import OUTLETS, Outlet
 from articles.store import StoreResult
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 
-def load_outlets() -> int:
+class ReservedSlugError(ValueError):
+    """A roster outlet would take one of the site's own addresses."""
+
+
+def load_outlets(outlets: tuple[Outlet, ...] = OUTLETS) -> int:
     """Create the roster's sources that don't exist yet; staff edits are kept.
-    Returns how many were created."""
+    Returns how many were created. Refuses the whole roster, before writing anything,
+    if an outlet's slug is one of the site's own words."""
+    reserved = [outlet.slug for outlet in outlets if is_reserved_slug(outlet.slug)]
+    if reserved:
+        raise ReservedSlugError(
+            f"reserved slug(s) {', '.join(reserved)}: these are the site's own addresses"
+        )
     created = 0
-    for outlet in OUTLETS:
+    for outlet in outlets:
         _source, was_created = Source.objects.get_or_create(
             slug=outlet.slug, defaults=_source_fields(outlet)
         )

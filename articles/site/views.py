@@ -36,8 +36,9 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
         # The id names the article; a wrong or renamed outlet in the address is mended.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     (article,) = reading.with_images([article])
-    images = {link.image.url: link.image for link in article.shown_images}
     lead = article.shown_images[0].image if article.shown_images else None
+    # The lead is shown above the body: the body does not show it a second time.
+    images = {link.image.url: link.image for link in article.shown_images[1:]}
     canonical_url = request.build_absolute_uri(article.get_absolute_url())
     lead_url = request.build_absolute_uri(lead.copy.url) if lead else ""
     context: dict[str, Any] = {

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import URLValidator, validate_slug
 from django.utils.text import slugify
 
-from articles.models import Language, Source
+from articles.models import Language, Source, is_reserved_slug
 
 
 class Command(BaseCommand):
@@ -30,6 +30,11 @@ class Command(BaseCommand):
             validate_slug(slug)
         except ValidationError as exc:
             raise CommandError(f"invalid slug {slug!r}: use letters, digits, - and _") from exc
+        if is_reserved_slug(slug):
+            raise CommandError(
+                f"slug {slug!r} is one of the site's own addresses (/{slug}/); "
+                "choose another with --slug"
+            )
         if Source.objects.filter(slug=slug).exists():
             raise CommandError(f"a source with slug {slug!r} exists; choose another with --slug")
         if Source.objects.filter(feed_url=feed_url).exists():

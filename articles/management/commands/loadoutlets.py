@@ -1,13 +1,16 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from articles.roster import load_outlets
+from articles.roster import ReservedSlugError, load_outlets
 
 
 class Command(BaseCommand):
     help = "Create the default Moroccan outlet roster (existing sources are left as they are)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        created = load_outlets()
+        try:
+            created = load_outlets()
+        except ReservedSlugError as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"{created} outlet(s) created."))
