@@ -246,8 +246,8 @@ def _record_copy(image: Image, picture: Picture, byte_size: int) -> CopyResult:
         width=picture.width, height=picture.height, byte_size=byte_size,
         sha256=picture.sha256, phash=picture.phash,
         copy=copy_name, copy_width=picture.copy.width, copy_height=picture.copy.height,
-        copy_byte_size=len(picture.copy.data), thumbnail=thumbnail_name, thumbnail_width=picture.thumbnail.width,
-        thumbnail_height=picture.thumbnail.height,
+        copy_byte_size=len(picture.copy.data), thumbnail=thumbnail_name,
+        thumbnail_width=picture.thumbnail.width, thumbnail_height=picture.thumbnail.height,
     )  # fmt: skip
     ContentVersion.objects.bump()
     return CopyResult(image.id, Image.Status.STORED)

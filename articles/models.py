@@ -119,12 +119,12 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("articles:outlet", args=[self.slug])
+
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
-
-    def get_absolute_url(self) -> str:
-        return reverse("articles:outlet", args=[self.slug])
 
     @property
     def display_name(self) -> str:
@@ -255,6 +255,8 @@ class Article(models.Model):
     )
 
     objects = ArticleQuerySet.as_manager()
+    # Set by a prefetch (articles.site.reading.with_images): the images we may show.
+    shown_images: list[ArticleImage]
 
     class Meta:
         verbose_name = _("مقال")

@@ -197,18 +197,17 @@ STORAGES = {
     },
 }
 
-# Reader pages: whole pages cached by content version (0 turns the page cache off),
-# how long browsers may keep them, and how often a web process re-reads the version.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600)
+# Reader pages: how long whole pages are cached by content version (0 turns the page cache
+# off; short, because pages show relative times), how long browsers may keep them, and
+# how often a web process re-reads the content version.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_MAX_AGE_SECONDS = env_int("PAGE_MAX_AGE_SECONDS", 60)
 CONTENT_VERSION_RECHECK_SECONDS = float(os.environ.get("CONTENT_VERSION_RECHECK_SECONDS", "1"))
 
 # Content-Security-Policy (django-csp): nothing from any host but ours, no inline
 # script or style (a nonce is added only to a response whose template asks for one).
 _media_hosts = [
-    f"https://{host}"
-    for host in (os.environ.get("AWS_S3_CUSTOM_DOMAIN", ""),)
-    if host
+    f"https://{host}" for host in (os.environ.get("AWS_S3_CUSTOM_DOMAIN", ""),) if host
 ]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -29,7 +29,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
 ]
 # Arabic at /, French at /fr/.
-urlpatterns += i18n_patterns(path("", include("articles.site.urls")), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    path("", include("articles.site.urls")), prefix_default_language=False
+)
 
 
 def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:

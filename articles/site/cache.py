@@ -112,7 +112,10 @@ class PageCacheMiddleware:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        if not getattr(view, CACHED_PAGE_ATTRIBUTE, False) or request.method not in ("GET", "HEAD"):
+        if not getattr(view, CACHED_PAGE_ATTRIBUTE, False) or request.method not in (
+            "GET",
+            "HEAD",
+        ):
             return None
         version = current_version()
         request._page_version = version  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ by content version (``articles.site.cache.cached``)."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +90,7 @@ def shown_images() -> Prefetch:
     )
 
 
-def with_images(articles: Sequence[Article]) -> list[Article]:
+def with_images(articles: Iterable[Article]) -> list[Article]:
     """``articles`` with ``shown_images`` loaded, in one query for all of them."""
     articles = list(articles)
     prefetch_related_objects(articles, shown_images())
@@ -103,7 +103,9 @@ def home_blocks() -> HomeBlocks:
     leads = illustrated[:LEAD_COUNT]
     latest = [a for a in newest if a not in leads][:LATEST_COUNT]
     sections = [
-        SectionBlock(section, list(Article.objects.listed().filter(category=section)[:SECTION_COUNT]))
+        SectionBlock(
+            section, list(Article.objects.listed().filter(category=section)[:SECTION_COUNT])
+        )
         for section in Category.objects.all()
     ]
     sections = [block for block in sections if block.articles]

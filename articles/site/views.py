@@ -74,9 +74,7 @@ def outlet_detail(request: HttpRequest, outlet: str) -> HttpResponse:
 @require_safe
 @cached_page
 def outlet_list(request: HttpRequest) -> HttpResponse:
-    blocks = cached(
-        "outlets", lambda: reading.outlet_blocks(Source.objects.active(), counts=True)
-    )
+    blocks = cached("outlets", lambda: reading.outlet_blocks(Source.objects.active(), counts=True))
     return render(request, "articles/outlets.html", {"blocks": blocks})
 
 

@@ -69,9 +69,7 @@ def edition_url(context: dict[str, Any], language: str) -> str:
 @register.filter
 def srcset(image: Image) -> str:
     """Our thumbnail and our copy, by width, for ``<img srcset>``."""
-    return (
-        f"{image.thumbnail.url} {image.thumbnail_width}w, {image.copy.url} {image.copy_width}w"
-    )
+    return f"{image.thumbnail.url} {image.thumbnail_width}w, {image.copy.url} {image.copy_width}w"
 
 
 @register.filter
