@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.http import QueryDict
 
-from articles.models import Article, ArticleImage, Category, Image, Source
+from articles.models import Article, ArticleImage, ArticleQuerySet, Category, Image, Source
+from articles.site.paging import Page, keyset_page
 
 TICKER_SIZE = 60
 LEAD_COUNT = 5
@@ -95,6 +97,13 @@ def with_images(articles: Iterable[Article]) -> list[Article]:
     articles = list(articles)
     prefetch_related_objects(articles, shown_images())
     return articles
+
+
+def article_page(articles: ArticleQuerySet, params: QueryDict) -> Page:
+    """One keyset page of ``articles``, newest first, with the images a list shows."""
+    page = keyset_page(articles.listed(), params)
+    with_images(page.articles)
+    return page
 
 
 def home_blocks() -> HomeBlocks:

@@ -18,7 +18,6 @@ from articles.images import render_body
 from articles.models import Article, Category, Source
 from articles.site import reading
 from articles.site.cache import cached, cached_page
-from articles.site.paging import keyset_page
 
 
 @require_safe
@@ -57,17 +56,16 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
 @cached_page
 def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     section = get_object_or_404(Category, slug=slug)
-    page = keyset_page(Article.objects.listed().filter(category=section), request.GET)
-    reading.with_images(page.articles)
-    return render(request, "articles/section.html", {"section": section, "page": page})
+    page = reading.article_page(Article.objects.filter(category=section), request.GET)
+    context = {"section": section, "page": page, "current_section": section.slug}
+    return render(request, "articles/section.html", context)
 
 
 @require_safe
 @cached_page
 def outlet_detail(request: HttpRequest, outlet: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=outlet)
-    page = keyset_page(Article.objects.listed().filter(source=source), request.GET)
-    reading.with_images(page.articles)
+    page = reading.article_page(Article.objects.filter(source=source), request.GET)
     return render(request, "articles/outlet.html", {"outlet": source, "page": page})
 
 
