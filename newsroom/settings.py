@@ -61,14 +61,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Outside the page cache, so that a cached page still answers 304 by ETag and
-    # Last-Modified.
-    "django.middleware.http.ConditionalGetMiddleware",
     # Whole reader pages, as sent (compressed), keyed by the content version.
     "articles.site.cache.PageCacheMiddleware",
     # HTML compressed here (pages carry no secret, and Django pads against BREACH);
     # static files come compressed from WhiteNoise.
     "django.middleware.gzip.GZipMiddleware",
+    # Inside GZip: the ETag is the hash of the uncompressed page (GZip's random padding
+    # would otherwise give each render its own), and cached pages answer 304 too.
+    "django.middleware.http.ConditionalGetMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from articles.site import views
@@ -17,13 +18,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("favicon.ico", views.favicon),
     path(
         "sitemap.xml",
-        cached_page(sitemap_views.index),
+        cached_page(require_safe(sitemap_views.index)),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        cached_page(sitemap_views.sitemap),
+        cached_page(require_safe(sitemap_views.sitemap)),
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

@@ -5,6 +5,10 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def create_content_version(apps, schema_editor):
+    apps.get_model("articles", "ContentVersion").objects.get_or_create(id=1)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -46,4 +50,5 @@ class Migration(migrations.Migration):
             model_name='article',
             index=models.Index(fields=['category', '-published_at', '-id'], name='article_category_page_idx'),
         ),
+        migrations.RunPython(create_content_version, migrations.RunPython.noop),
     ]

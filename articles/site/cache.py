@@ -6,14 +6,15 @@ fragment stale at once, on every web process, without waiting for a timer. A web
 process re-reads the number at most every ``CONTENT_VERSION_RECHECK_SECONDS``.
 
 ``PageCacheMiddleware`` keeps whole responses of the views marked ``@cached_page``,
-as they were sent (compressed when the client accepts gzip), and marks them with
-``Last-Modified`` and ``Cache-Control``; ``ConditionalGetMiddleware`` outside it adds
-the ETag and answers 304. Only pages that are the same for every reader may be marked:
+as they were sent (compressed when the client accepts gzip); ``@cached_page`` gives them
+``Last-Modified`` and ``Cache-Control``, and ``ConditionalGetMiddleware`` (inside
+GZipMiddleware, so it hashes the uncompressed body) the ETag and the 304. Only pages that are the same for every reader may be marked:
 no CSRF token, no session, no message; a response that sets a cookie is never kept.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable
@@ -75,31 +76,43 @@ def cached(name: str, build: Callable[[], T]) -> T:
 
 
 def cached_page(view: View) -> View:
-    """Mark a view whose pages are the same for every reader of one language."""
-    setattr(view, CACHED_PAGE_ATTRIBUTE, True)
-    return view
+    """Mark a view whose pages are the same for every reader of one edition, and give
+    its pages their validators: they changed when the content did (``Last-Modified``,
+    which also replaces a feed's own newest-item date) and may be kept briefly."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            changed_at = current_version().changed_at
+            response["Last-Modified"] = http_date(changed_at.timestamp())
+            patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE_SECONDS)
+        return response
+
+    setattr(wrapper, CACHED_PAGE_ATTRIBUTE, True)
+    return wrapper  # type: ignore[return-value]
 
 
 def page_key(request: HttpRequest, version: Version) -> str:
+    """Pages hold absolute addresses (canonical, og:image): the host is part of the key."""
     encoding = GZIP if GZIP in request.headers.get("Accept-Encoding", "") else "identity"
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"page:{version.number}:{get_language()}:{request.method}:{encoding}:{path}"
+    address = f"{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    return f"page:{version.number}:{get_language()}:{request.method}:{encoding}:{digest}"
 
 
 class PageCacheMiddleware:
+    """Whole responses of ``@cached_page`` views, as sent (compressed by GZipMiddleware,
+    listed after this one, with the ETag ConditionalGetMiddleware computed on the
+    uncompressed body, so that every process agrees on it)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        version: Version | None = getattr(request, "_page_version", None)
-        if version is None or response.status_code != 200:
-            return response
-        # A page changed when the content did; browsers and proxies may keep it briefly.
-        response.setdefault("Last-Modified", http_date(version.changed_at.timestamp()))
-        patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE_SECONDS)
         key = getattr(request, "_page_cache_key", None)
-        if key is not None and self._keeps(response):
+        if key is not None and response.status_code == 200 and self._keeps(response):
             assert isinstance(response, HttpResponse)
             entry = (response.status_code, dict(response.items()), response.content)
             cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
@@ -112,16 +125,12 @@ class PageCacheMiddleware:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        if not getattr(view, CACHED_PAGE_ATTRIBUTE, False) or request.method not in (
-            "GET",
-            "HEAD",
-        ):
+        cacheable = getattr(view, CACHED_PAGE_ATTRIBUTE, False)
+        if not cacheable or request.method not in ("GET", "HEAD"):
             return None
-        version = current_version()
-        request._page_version = version  # type: ignore[attr-defined]
         if not settings.PAGE_CACHE_SECONDS:
             return None
-        key = page_key(request, version)
+        key = page_key(request, current_version())
         hit = cache.get(key)
         if hit is None:
             request._page_cache_key = key  # type: ignore[attr-defined]

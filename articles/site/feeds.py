@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from articles.models import Article, ArticleQuerySet, Category, Source
 from articles.site import reading
-from articles.site.cache import cached_page
 
 FEED_SIZE = 50
 
@@ -35,11 +34,9 @@ class ArticleFeed(Feed):  # type: ignore[type-arg]
     feed_type = NewsroomRss
     request: HttpRequest
 
-    def __init__(self) -> None:
-        super().__init__()
-        cached_page(self)  # pages are the same for every reader
-
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         # One instance serves every request: each gets its own copy to hold its request.
         feed = copy.copy(self)
         feed.request = request

@@ -65,7 +65,7 @@ class HomeBlocks:
 def has_visible_text(text: str) -> bool:
     """False for empty titles and titles made only of spaces, marks or format
     characters (zero-width spaces and joiners), which would show as a blank item."""
-    return any(unicodedata.category(ch)[0] not in "ZC" for ch in text)
+    return any(unicodedata.category(ch)[0] not in "ZCM" for ch in text)
 
 
 def ticker_headlines(size: int = TICKER_SIZE) -> list[Headline]:

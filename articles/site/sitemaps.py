@@ -1,26 +1,35 @@
-"""sitemap.xml (django.contrib.sitemaps): articles, sections and outlets, in both
-editions, with ``lastmod``. Served as an index of paged sitemaps."""
+"""sitemap.xml (django.contrib.sitemaps): articles, sections and outlets of both editions,
+with ``lastmod``, served as an index of paged sitemaps.
+
+One sitemap per edition rather than Django's ``i18n`` sitemaps: those build every
+(item, language) pair in memory for each page, where a plain one reads its page of
+articles with LIMIT/OFFSET.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
+from django.utils import translation
 
 from articles.models import Article, Category, Source
 
 
-class EditionsSitemap(Sitemap):  # type: ignore[type-arg]
-    i18n = True
-    languages = ["ar", "fr"]
-    alternates = True
-    x_default = True
+class EditionSitemap(Sitemap):  # type: ignore[type-arg]
+    def __init__(self, language: str) -> None:
+        self.language = language
+
+    def location(self, item: Any) -> str:
+        with translation.override(self.language):
+            return str(item.get_absolute_url())
 
 
-class ArticleSitemap(EditionsSitemap):
+class ArticleSitemap(EditionSitemap):
     changefreq = "never"
-    limit = 2500  # per page, times two editions
+    limit = 5000
 
     def items(self) -> QuerySet[Article]:
         return (
@@ -33,7 +42,7 @@ class ArticleSitemap(EditionsSitemap):
         return item.updated_at
 
 
-class SectionSitemap(EditionsSitemap):
+class SectionSitemap(EditionSitemap):
     changefreq = "hourly"
 
     def items(self) -> QuerySet[Category]:
@@ -45,14 +54,26 @@ class SectionSitemap(EditionsSitemap):
         return item.latest_at  # type: ignore[attr-defined,no-any-return]
 
 
-class OutletSitemap(EditionsSitemap):
+class OutletSitemap(EditionSitemap):
     changefreq = "hourly"
 
     def items(self) -> QuerySet[Source]:
-        return Source.objects.active().annotate(latest_at=Max("articles__published_at"))
+        return (
+            Source.objects.active()
+            .annotate(latest_at=Max("articles__published_at"))
+            .order_by("slug")
+        )
 
     def lastmod(self, item: Source) -> datetime | None:
         return item.latest_at  # type: ignore[attr-defined,no-any-return]
 
 
-SITEMAPS = {"articles": ArticleSitemap, "sections": SectionSitemap, "outlets": OutletSitemap}
+SITEMAPS = {
+    f"{name}{suffix}": sitemap(language)
+    for language, suffix in (("ar", ""), ("fr", "-fr"))
+    for name, sitemap in (
+        ("articles", ArticleSitemap),
+        ("sections", SectionSitemap),
+        ("outlets", OutletSitemap),
+    )
+}

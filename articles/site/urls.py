@@ -7,17 +7,18 @@ Fixed words come first; ``<outlet>/`` last, so an outlet can never shadow a page
 from django.urls import path
 
 from articles.site import feeds, views
+from articles.site.cache import cached_page
 
 app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("rss/", feeds.LatestFeed(), name="feed"),
+    path("rss/", cached_page(feeds.LatestFeed()), name="feed"),
     path("search/", views.search, name="search"),
     path("about/", views.about, name="about"),
     path("outlets/", views.outlet_list, name="outlets"),
     path("section/<slug:slug>/", views.section_detail, name="section"),
-    path("section/<slug:slug>/rss/", feeds.SectionFeed(), name="section-feed"),
+    path("section/<slug:slug>/rss/", cached_page(feeds.SectionFeed()), name="section-feed"),
     path("<slug:outlet>/", views.outlet_detail, name="outlet"),
-    path("<slug:outlet>/rss/", feeds.OutletFeed(), name="outlet-feed"),
+    path("<slug:outlet>/rss/", cached_page(feeds.OutletFeed()), name="outlet-feed"),
     path("<slug:outlet>/<int:pk>/", views.article_detail, name="detail"),
 ]
