@@ -2,16 +2,10 @@
 // hover and focus without this file; the button is shown only once it works.
 (function () {
   "use strict";
-  var SPEED = 50; // CSS pixels per second
-
+  // Nothing here reads the layout: the page's first layout stays the browser's own.
   document.querySelectorAll("[data-ticker]").forEach(function (ticker) {
-    var track = ticker.querySelector(".ticker-track");
     var button = ticker.querySelector(".ticker-toggle");
-    if (!track || !button) return;
-    var viewport = ticker.querySelector(".ticker-viewport");
-    // One speed, however many headlines there are.
-    var distance = track.scrollWidth + (viewport ? viewport.clientWidth : 0);
-    if (distance > 0) track.style.animationDuration = Math.round(distance / SPEED) + "s";
+    if (!button) return;
 
     function setPaused(paused) {
       ticker.classList.toggle("is-paused", paused);
