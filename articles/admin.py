@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.db.models.fields.files import FieldFile
@@ -16,6 +18,7 @@ from articles.models import (
     ArticleImage,
     Category,
     CategoryAlias,
+    ContentVersion,
     FetchLog,
     Image,
     Source,
@@ -76,8 +79,24 @@ class HealthFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ChangesWhatReadersSee(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Admin edits change reader pages: they bump the content version like ingest does."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        ContentVersion.objects.bump()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        ContentVersion.objects.bump()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        ContentVersion.objects.bump()
+
+
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ChangesWhatReadersSee):
     list_display = [
         "name",
         "language",
@@ -181,10 +200,12 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.action(description=_("أوقف المصادر المختارة"))
     def pause(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         queryset.update(status=Source.Status.PAUSED)
+        ContentVersion.objects.bump()
 
     @admin.action(description=_("فعّل المصادر المختارة"))
     def activate(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         queryset.update(status=Source.Status.ACTIVE, next_fetch_at=timezone.now())
+        ContentVersion.objects.bump()
 
 
 class ArticleImageInline(admin.TabularInline):
@@ -194,7 +215,7 @@ class ArticleImageInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ChangesWhatReadersSee):
     list_display = ["title", "source", "category", "language", "published_at", "fetched_at"]
     list_filter = ["source", "category", "language"]
     search_fields = ["title", "key", "url"]
@@ -205,12 +226,13 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [ArticleImageInline]
 
 
-def _picture(file: FieldFile, width: int | None, height: int | None, max_width: str) -> str:
+def _picture(file: FieldFile, width: int | None, height: int | None, size: str) -> str:
+    """Our copy, sized by a class of admin.css (the CSP allows no style attribute)."""
     if not file:
         return "—"
     return format_html(
-        '<img src="{}" width="{}" height="{}" alt="" loading="lazy" style="{}">',
-        file.url, width, height, f"max-inline-size: {max_width}; block-size: auto",
+        '<img src="{}" width="{}" height="{}" alt="" loading="lazy" class="preview-{}">',
+        file.url, width, height, size,
     )  # fmt: skip
 
 
@@ -221,7 +243,7 @@ IMAGE_DETAIL_FIELDS = (
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(ChangesWhatReadersSee):
     list_display = ["preview", "status", "error_code", "size", "byte_size", "attempts",
                     "created_at", "source_url"]  # fmt: skip
     list_filter = ["status", "error_code"]
@@ -232,11 +254,11 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description=_("المعاينة"))
     def preview(self, image: Image) -> str:
         """Our thumbnail, never the outlet's URL: the admin must not hotlink either."""
-        return _picture(image.thumbnail, image.thumbnail_width, image.thumbnail_height, "120px")
+        return _picture(image.thumbnail, image.thumbnail_width, image.thumbnail_height, "small")
 
     @admin.display(description=_("النسخة"))
     def preview_large(self, image: Image) -> str:
-        return _picture(image.copy, image.copy_width, image.copy_height, "100%")
+        return _picture(image.copy, image.copy_width, image.copy_height, "large")
 
     @admin.display(description=_("الأبعاد"))
     def size(self, image: Image) -> str:
@@ -260,7 +282,7 @@ class ImageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(ChangesWhatReadersSee):
     list_display = ["name", "name_fr", "slug", "position"]
     list_editable = ["position"]
     inlines = [CategoryAliasInline]

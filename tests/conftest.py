@@ -29,7 +29,7 @@ def port_open(host: str, port: int) -> bool:
 
 # Markers that need a service. `postgres` tests also run again in the PostgreSQL pass
 # (`pytest -m postgres`); `postgres_server` tests make their own databases there.
-SERVICE_MARKERS = ("postgres", "postgres_server", "redis", "browser")
+SERVICE_MARKERS = ("postgres", "postgres_server", "redis", "browser", "java")
 
 
 def service_missing(marker: str) -> str | None:
@@ -40,6 +40,8 @@ def service_missing(marker: str) -> str | None:
         return "Redis is not running on 127.0.0.1:6379"
     if marker == "browser" and not shutil.which(CHROMIUM):
         return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    if marker == "java" and not shutil.which("java"):
+        return "Java is not installed (apt-get install default-jre-headless)"
     return None
 
 
@@ -50,16 +52,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 continue
             reason = service_missing(marker)
             if reason and REQUIRE_SERVICES:
-                item.add_marker(pytest.mark.usefixtures("_fail_missing_service"))
                 item.user_properties.append(("missing_service", reason))
             elif reason:
                 item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
-def _fail_missing_service(request: pytest.FixtureRequest) -> None:
-    reasons = [value for key, value in request.node.user_properties if key == "missing_service"]
-    pytest.fail(f"NEWSROOM_REQUIRE_SERVICES=1 but {'; '.join(reasons)}")
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # A hook, not a `usefixtures` mark: marks added after collection add no fixture.
+    reasons = [value for key, value in item.user_properties if key == "missing_service"]
+    if reasons:
+        pytest.fail(f"NEWSROOM_REQUIRE_SERVICES=1 but {'; '.join(reasons)}")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -78,6 +80,23 @@ def _allow_local_feeds(settings: object) -> Iterator[None]:
     """Tests serve feeds from 127.0.0.1; the guard's own tests turn this back off."""
     settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True  # type: ignore[attr-defined]
     yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_site_state() -> Iterator[None]:
+    """Each test starts with an empty cache, the content version read afresh and the
+    Arabic edition active: a transactional flush restarts the version at 0 (so cached
+    pages of another test could match), and a request to /fr/ leaves French active."""
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from articles.site.cache import forget_version
+
+    cache.clear()
+    forget_version()
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    forget_version()
 
 
 @pytest.fixture(autouse=True)

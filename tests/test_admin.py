@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, FetchLog, Image, Source
+from articles.site.cache import forget_version
 
 RTL_HTML = '<html lang="ar" dir="rtl">'
 
@@ -201,3 +202,31 @@ def test_image_admin_shows_our_copies_never_the_outlets_url(admin_client) -> Non
     for html in (listing, detail):
         assert 'src="https://outlet.example.ma' not in html
         assert 'href="https://outlet.example.ma' not in html
+
+
+@pytest.mark.django_db
+def test_staff_edits_refresh_the_reader_pages(admin_client, client, make_source) -> None:
+    source = make_source(name="منبر قديم", slug="outlet")
+    assert "منبر قديم" in client.get("/outlets/").content.decode()
+
+    admin_client.post(
+        reverse("admin:articles_source_change", args=[source.id]),
+        {
+            "name": "منبر مجدّد", "name_latin": "", "slug": "outlet", "site_url": "",
+            "feed_url": source.feed_url, "language": "ar", "status": "active",
+            "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
+            "category_aliases-TOTAL_FORMS": "0", "category_aliases-INITIAL_FORMS": "0",
+            "fetch_logs-TOTAL_FORMS": "0", "fetch_logs-INITIAL_FORMS": "0",
+        },
+    )  # fmt: skip
+    forget_version()
+    assert Source.objects.get(id=source.id).name == "منبر مجدّد"
+    page = client.get("/outlets/").content.decode()
+    assert "منبر مجدّد" in page and "منبر قديم" not in page
+
+    admin_client.post(
+        reverse("admin:articles_source_changelist"),
+        {"action": "pause", "_selected_action": [source.id]},
+    )
+    forget_version()
+    assert "منبر مجدّد" not in client.get("/outlets/").content.decode()  # paused: not listed

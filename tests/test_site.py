@@ -1180,7 +1180,7 @@ def test_the_outlet_page_shows_name_site_language_and_last_successful_fetch(
     facts = {text(only(d, "./dt")): d for d in tree.xpath("//dl[@class='facts']/div")}
     assert only(facts["الموقع"], ".//a").get("href") == "https://telquel.ma"
     assert text(facts["اللغة"]).endswith("الفرنسية")
-    time = only(facts["آخر تحديث"], ".//time")
+    time = only(facts["آخر جلب ناجح"], ".//time")
     assert time.get("datetime") == "2025-12-22T09:30:00+01:00"
     with translation.override("ar"):
         assert text(time) == relative_time(outlet.last_success_at)
@@ -1196,7 +1196,7 @@ def test_an_outlet_never_fetched_says_so(make_source, client: Client) -> None:
     tree = parse(client.get("/new-one/"))
 
     facts = {text(only(d, "./dt")): text(only(d, "./dd")) for d in tree.xpath("//dl/div")}
-    assert facts["آخر تحديث"] == "لم يجلب بعد"
+    assert facts["آخر جلب ناجح"] == "لم يجلب بعد"
 
 
 def test_the_outlet_list_shows_every_active_outlet_with_its_count_and_latest_headline(

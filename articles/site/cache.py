@@ -8,8 +8,9 @@ process re-reads the number at most every ``CONTENT_VERSION_RECHECK_SECONDS``.
 ``PageCacheMiddleware`` keeps whole responses of the views marked ``@cached_page``,
 as they were sent (compressed when the client accepts gzip); ``@cached_page`` gives them
 ``Last-Modified`` and ``Cache-Control``, and ``ConditionalGetMiddleware`` (inside
-GZipMiddleware, so it hashes the uncompressed body) the ETag and the 304. Only pages that are the same for every reader may be marked:
-no CSRF token, no session, no message; a response that sets a cookie is never kept.
+GZipMiddleware, so it hashes the uncompressed body) the ETag and the 304. Only pages
+that are the same for every reader may be marked: no CSRF token, no session, no
+message; a response that sets a cookie is never kept.
 """
 
 from __future__ import annotations
