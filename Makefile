@@ -58,6 +58,7 @@ typecheck: install
 bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/images.py
+	$(PY) bench/web.py
 
 clean:
 	rm -rf var/ .pytest_cache

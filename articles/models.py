@@ -211,19 +211,6 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             published_at=published_at, id__lte=article_id
         )
 
-    def with_shown_images(self) -> ArticleQuerySet:
-        """Prefetch, as ``shown_images``, the article's images we hold a copy of, in
-        order: the only ones a page may show."""
-        return self.prefetch_related(
-            models.Prefetch(
-                "article_images",
-                queryset=ArticleImage.objects.filter(image__status=Image.Status.STORED)
-                .select_related("image")
-                .order_by("position"),
-                to_attr="shown_images",
-            )
-        )
-
 
 class Article(models.Model):
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")

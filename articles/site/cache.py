@@ -27,9 +27,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils.cache import patch_cache_control
-from django.utils.http import http_date
-from django.utils.translation import get_language
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, parse_http_date_safe
+from django.utils.translation import get_language, get_language_from_path
 
 from articles.models import ContentVersion
 
@@ -95,25 +95,38 @@ def cached_page(view: View) -> View:
 
 
 def page_key(request: HttpRequest, version: Version) -> str:
-    """Pages hold absolute addresses (canonical, og:image): the host is part of the key."""
+    """The edition comes from the address as LocaleMiddleware reads it (/fr/... is
+    French, everything else Arabic), and pages hold absolute addresses (canonical,
+    og:image), so the host is part of the key too."""
+    language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     encoding = GZIP if GZIP in request.headers.get("Accept-Encoding", "") else "identity"
     address = f"{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-    return f"page:{version.number}:{get_language()}:{request.method}:{encoding}:{digest}"
+    return f"page:{version.number}:{language}:{request.method}:{encoding}:{digest}"
 
 
 class PageCacheMiddleware:
-    """Whole responses of ``@cached_page`` views, as sent (compressed by GZipMiddleware,
-    listed after this one, with the ETag ConditionalGetMiddleware computed on the
-    uncompressed body, so that every process agrees on it)."""
+    """Whole responses of ``@cached_page`` views, as sent: compressed by GZipMiddleware
+    and with the ETag ConditionalGetMiddleware computed on the uncompressed body (both
+    listed after this one), so that every process agrees on it.
+
+    A hit is answered before any inner middleware runs (sessions, locale, CSRF, CSP,
+    compression): the stored response already carries what they added. Only responses
+    of views marked ``@cached_page`` are stored, so only they can be hits.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
+            return self.get_response(request)
+        key = page_key(request, current_version())
+        hit = cache.get(key)
+        if hit is not None:
+            return self._replay(request, *hit)
         response = self.get_response(request)
-        key = getattr(request, "_page_cache_key", None)
-        if key is not None and response.status_code == 200 and self._keeps(response):
+        if getattr(request, "_page_cacheable", False) and self._keeps(response):
             assert isinstance(response, HttpResponse)
             entry = (response.status_code, dict(response.items()), response.content)
             cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
@@ -125,27 +138,28 @@ class PageCacheMiddleware:
         view: Callable[..., Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-    ) -> HttpResponseBase | None:
-        cacheable = getattr(view, CACHED_PAGE_ATTRIBUTE, False)
-        if not cacheable or request.method not in ("GET", "HEAD"):
-            return None
-        if not settings.PAGE_CACHE_SECONDS:
-            return None
-        key = page_key(request, current_version())
-        hit = cache.get(key)
-        if hit is None:
-            request._page_cache_key = key  # type: ignore[attr-defined]
-            return None
-        status, headers, content = hit
+    ) -> None:
+        if getattr(view, CACHED_PAGE_ATTRIBUTE, False):
+            request._page_cacheable = True  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _replay(
+        request: HttpRequest, status: int, headers: dict[str, str], content: bytes
+    ) -> HttpResponseBase:
         response = HttpResponse(content, status=status)
         for name, value in headers.items():
             response[name] = value
-        return response
+        last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
+        conditional = get_conditional_response(
+            request, etag=headers.get("ETag"), last_modified=last_modified, response=response
+        )
+        return conditional
 
     @staticmethod
     def _keeps(response: HttpResponseBase) -> bool:
         return (
-            not response.streaming
+            response.status_code == 200
+            and not response.streaming
             and not response.cookies
             and "private" not in response.get("Cache-Control", "")
         )

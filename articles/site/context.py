@@ -1,17 +1,21 @@
 """Template context for every reader page: the navigation and the ticker, built only
-when a template uses them (admin pages never do) and cached by content version."""
+when a template uses them (admin pages never do), and the content version and lifetime
+that key their cached fragments (``{% cache %}`` in base.html and home.html)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from articles.site import reading
-from articles.site.cache import cached
+from articles.site.cache import current_version
 
 
 def site(request: HttpRequest) -> dict[str, object]:
     return {
-        "nav": SimpleLazyObject(lambda: cached("nav", reading.navigation)),
-        "ticker": SimpleLazyObject(lambda: cached("ticker", reading.ticker_headlines)),
+        "nav": SimpleLazyObject(reading.navigation),
+        "ticker": SimpleLazyObject(reading.ticker_headlines),
+        "content_version": SimpleLazyObject(lambda: current_version().number),
+        "fragment_seconds": settings.PAGE_CACHE_SECONDS or 60,
     }

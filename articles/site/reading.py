@@ -20,6 +20,7 @@ LEAD_COUNT = 5
 LATEST_COUNT = 12
 SECTION_COUNT = 4
 RELATED_COUNT = 6
+HOME_OUTLET_COUNT = 12
 RELATED_POOL = 40
 
 
@@ -81,21 +82,22 @@ def navigation() -> Navigation:
     return Navigation(sections=list(Category.objects.all()), outlets=list(outlets))
 
 
-def shown_images() -> Prefetch:
-    """The images a page may show for each article: those we hold a copy of."""
-    return Prefetch(
+def with_images(articles: Iterable[Article]) -> list[Article]:
+    """``articles`` with ``shown_images``: the images we hold a copy of, in order, the
+    only ones a page may show. One query for all of them, by article only: filtering
+    on the image's status in SQL leads SQLite (which keeps no statistics) to walk every
+    stored image instead of the page's links."""
+    articles = list(articles)
+    links = Prefetch(
         "article_images",
-        queryset=ArticleImage.objects.filter(image__status=Image.Status.STORED)
-        .select_related("image")
-        .order_by("position"),
+        queryset=ArticleImage.objects.select_related("image").order_by("position"),
         to_attr="shown_images",
     )
-
-
-def with_images(articles: Iterable[Article]) -> list[Article]:
-    """``articles`` with ``shown_images`` loaded, in one query for all of them."""
-    articles = list(articles)
-    prefetch_related_objects(articles, shown_images())
+    prefetch_related_objects(articles, links)
+    for article in articles:
+        article.shown_images = [
+            link for link in article.shown_images if link.image.status == Image.Status.STORED
+        ]
     return articles
 
 
@@ -119,7 +121,8 @@ def home_blocks() -> HomeBlocks:
     ]
     sections = [block for block in sections if block.articles]
     with_images([a for block in sections for a in block.articles])
-    return HomeBlocks(leads, latest, sections, outlet_blocks(Source.objects.active()))
+    outlets = outlet_blocks(Source.objects.active())[:HOME_OUTLET_COUNT]
+    return HomeBlocks(leads, latest, sections, outlets)
 
 
 def outlet_blocks(outlets: Iterable[Source], *, counts: bool = False) -> list[OutletBlock]:

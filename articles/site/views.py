@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
 from articles.images import render_body
@@ -23,7 +24,8 @@ from articles.site.cache import cached, cached_page
 @require_safe
 @cached_page
 def home(request: HttpRequest) -> HttpResponse:
-    blocks = cached("home", reading.home_blocks)
+    # Built only when the rendered blocks are not in the fragment cache (home.html).
+    blocks = SimpleLazyObject(reading.home_blocks)
     return render(request, "articles/home.html", {"blocks": blocks})
 
 
