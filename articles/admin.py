@@ -82,8 +82,9 @@ class HealthFilter(admin.SimpleListFilter):
 class ChangesWhatReadersSee(admin.ModelAdmin):  # type: ignore[type-arg]
     """Admin edits change reader pages: they bump the content version like ingest does."""
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Last, after the object and its inlines: the version row is locked briefly.
+        super().save_related(request, form, formsets, change)
         ContentVersion.objects.bump()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:

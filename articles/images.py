@@ -31,6 +31,8 @@ from PIL import ImageOps, UnidentifiedImageError
 
 from articles.fetch import FetchError, fetch_url
 from articles.models import ArticleImage, ContentVersion, Image, image_upload_to
+from articles.sanitize import without_images
+from articles.text import INVISIBLE_CONTROLS
 
 logger = logging.getLogger(__name__)
 
@@ -295,9 +297,12 @@ def render_body(body_html: str, images: Mapping[str, Image]) -> str:
     if "<img" not in body_html:
         return body_html
     try:
-        root = lxml.html.fragment_fromstring(body_html, create_parent="div")
-    except lxml.etree.ParserError:
-        return body_html
+        root = lxml.html.fragment_fromstring(
+            INVISIBLE_CONTROLS.sub("", body_html), create_parent="div"
+        )
+    except (lxml.etree.ParserError, ValueError):
+        # Never the outlet's own <img> tags: without our copies, no images at all.
+        return without_images(body_html)
     for img in list(root.iter("img")):
         image = images.get(img.get("src") or "")
         if image is None or image.status != Image.Status.STORED or not image.copy:

@@ -23,7 +23,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from articles.fetch import FetchError, FetchResult, fetch_url
-from articles.models import FetchLog, Source
+from articles.models import ContentVersion, FetchLog, Source
 from articles.parse import parse_feed
 from articles.store import StoreResult, store_entries
 
@@ -272,6 +272,8 @@ class Attempt:
                 updated_count=stored.updated,
                 error_code=error_code,
             )
+            if fields.get("status") == Source.Status.PAUSED:
+                ContentVersion.objects.bump()  # the outlet leaves the reader's lists
         return IngestResult(
             source.id, status, stored.new, stored.updated, error_code, stored.new_image_ids
         )

@@ -271,6 +271,13 @@ class Article(models.Model):
         return reverse("articles:detail", args=[self.source.slug, self.pk])
 
     @property
+    def byline_author(self) -> str:
+        """The author, unless the feed names the outlet itself as the author."""
+        if self.author in (self.source.name, self.source.name_latin):
+            return ""
+        return self.author
+
+    @property
     def original_url(self) -> str:
         """The outlet's page for this article, only if it is an http(s) address."""
         return self.url if self.url.lower().startswith(("https://", "http://")) else ""

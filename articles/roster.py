@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from articles.images import copy_image
 from articles.ingest import ingest_bytes
-from articles.models import Image, Source, is_reserved_slug
+from articles.models import ContentVersion, Image, Source, is_reserved_slug
 from articles.outlets import OUTLETS, Outlet
 from articles.store import StoreResult
 
@@ -36,6 +36,8 @@ def load_outlets(outlets: tuple[Outlet, ...] = OUTLETS) -> int:
             slug=outlet.slug, defaults=_source_fields(outlet)
         )
         created += was_created
+    if created:
+        ContentVersion.objects.bump()
     return created
 
 

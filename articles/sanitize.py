@@ -11,6 +11,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
+from articles.text import INVISIBLE_CONTROLS
+
 ALLOWED_TAGS = {
     "a",
     "abbr",
@@ -139,8 +141,27 @@ def clean_html(fragment: str, base_url: str = "", images: list[str] | None = Non
     """
     if not fragment:
         return ""
+    # Control characters are not text, and an XML-based parser (lxml, when the page
+    # renders the body) refuses them outright; bidi controls could reorder the page.
+    fragment = INVISIBLE_CONTROLS.sub("", fragment)
     _call.base_url, _call.images = base_url, images
     try:
         return _CLEANER.clean(fragment).strip()
     finally:
         _call.base_url, _call.images = "", None
+
+
+_NO_IMAGES = nh3.Cleaner(
+    tags=ALLOWED_TAGS - {"img"},
+    clean_content_tags=DROP_WITH_CONTENT,
+    attributes={tag: names for tag, names in ALLOWED_ATTRIBUTES.items() if tag != "img"},
+    url_schemes=URL_SCHEMES,
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+
+
+def without_images(fragment: str) -> str:
+    """``fragment`` with every ``<img>`` dropped: the safe fallback when a stored body
+    cannot be parsed to point its images at our copies."""
+    return _NO_IMAGES.clean(fragment)

@@ -204,11 +204,24 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_MAX_AGE_SECONDS = env_int("PAGE_MAX_AGE_SECONDS", 60)
 CONTENT_VERSION_RECHECK_SECONDS = float(os.environ.get("CONTENT_VERSION_RECHECK_SECONDS", "1"))
 
+
 # Content-Security-Policy (django-csp): nothing from any host but ours, no inline
 # script or style (a nonce is added only to a response whose template asks for one).
-_media_hosts = [
-    f"https://{host}" for host in (os.environ.get("AWS_S3_CUSTOM_DOMAIN", ""),) if host
-]
+def _media_origins() -> list[str]:
+    """Where our image copies are served from when they are not on our own host."""
+    bucket = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+    if not bucket:
+        return []
+    domain = os.environ.get("AWS_S3_CUSTOM_DOMAIN", "").split("/")[0]
+    if domain:
+        return [f"https://{domain}"]
+    endpoint = os.environ.get("AWS_S3_ENDPOINT_URL", "")
+    if endpoint:
+        return [endpoint.rstrip("/")]
+    return [f"https://{bucket}.s3.amazonaws.com"]
+
+
+_media_hosts = _media_origins()
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

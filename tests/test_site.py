@@ -1279,3 +1279,99 @@ def test_a_blank_title_never_appears_in_the_ticker(
     assert [text(a) for a in tree.xpath("//ul[@class='ticker-track']/li/a")] == [
         "قبل - هسبريس", "بعد - هسبريس"
     ]  # fmt: skip
+
+
+# --- found in review ----------------------------------------------------------------------
+
+
+def test_control_characters_in_a_body_never_break_the_article_page(
+    make_source, client: Client
+) -> None:
+    source = make_source(slug="controls")
+    body = "a\x01b<img src='https://cdn.example.ma/p.jpg'> <a href='https://example.ma/x'>x</a>"
+    ingest_bytes(source, rss(rss_item("c1", "خبر", body=body)))
+    # A row stored before ingest stripped them (or written some other way).
+    stored = make_article(
+        source, body_html="<p>a\x01b<img src='https://cdn.example.ma/q.jpg'></p>"
+    )
+    changed()
+
+    for article in (Article.objects.get(source=source, key="c1"), stored):
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "cdn.example.ma" not in page  # never the outlet's own image
+        assert "\x01" not in page
+    assert "\x01" not in Article.objects.get(source=source, key="c1").body_html
+
+
+@pytest.mark.parametrize("path", ["//evil.example/", "//evil.example/fr/", "/fr//evil.example/"])
+def test_the_edition_link_never_leaves_the_site(path: str) -> None:
+    from django.test import RequestFactory
+
+    from articles.templatetags.reading import edition_url
+
+    request = RequestFactory().get("/")
+    request.path = request.path_info = path  # as a proxy may pass it through
+    request.resolver_match = None
+
+    for language in ("ar", "fr"):
+        assert edition_url({"request": request}, language) in ("/", "/fr/")
+
+
+def test_the_edition_link_keeps_the_page_and_its_cursor(make_source, client: Client) -> None:
+    source = make_source(slug="edition")
+    article = make_article(source, category=section())
+    changed()
+
+    page = client.get("/fr/section/sports/?before=123-4&utm=x").content.decode()
+    assert 'href="/section/sports/?before=123-4"' in page
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'href="/fr/edition/{article.id}/"' in page
+
+
+def test_parameters_pages_do_not_read_neither_split_the_cache_nor_reach_links(
+    make_source, client: Client, django_assert_max_num_queries
+) -> None:
+    source = make_source(slug="params")
+    for _ in range(3):
+        make_article(source, category=section())
+    changed()
+    client.get("/section/sports/")  # cached now
+
+    with django_assert_max_num_queries(1):  # at most the version check
+        response = client.get("/section/sports/?utm_source=x&fbclid=y")
+    assert response.status_code == 200
+    assert "utm_source" not in response.content.decode()
+    assert "fbclid" not in response.content.decode()
+
+
+def test_articles_dated_before_1970_page_like_any_other(make_source, client: Client) -> None:
+    source = make_source(slug="old-dates")
+    dates = [
+        datetime(1900, 1, 1, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+    ]
+    dates += [
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC) - timedelta(days=d)
+        for d in range(1, 45)
+    ]
+    articles = [make_article(source, published_at=moment) for moment in dates]
+    changed()
+
+    pages = walk(client, "/old-dates/", "older")
+
+    assert [i for page in pages for i in page] == newest_first(articles)
+
+
+@pytest.mark.postgres
+def test_the_sitemap_index_costs_a_few_queries_whatever_the_article_count(
+    make_source, client: Client, django_assert_max_num_queries
+) -> None:
+    bulk_articles(make_source(slug="many"), 300)
+    changed()
+
+    # Per sitemap (three kinds, two editions) a count and a latest date; the version.
+    with django_assert_max_num_queries(6 * 2 + 2):
+        response = client.get("/sitemap.xml")
+    assert response.status_code == 200

@@ -28,7 +28,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, parse_http_date_safe
+from django.utils.http import http_date, parse_http_date_safe, urlencode
 from django.utils.translation import get_language, get_language_from_path
 
 from articles.models import ContentVersion
@@ -36,6 +36,7 @@ from articles.models import ContentVersion
 T = TypeVar("T")
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 CACHED_PAGE_ATTRIBUTE = "cache_by_content_version"
+PAGE_PARAMETERS = ("before", "after", "p")
 GZIP = "gzip"
 
 
@@ -94,13 +95,22 @@ def cached_page(view: View) -> View:
     return wrapper  # type: ignore[return-value]
 
 
+def page_query(request: HttpRequest) -> str:
+    """The query parameters reader pages read (keyset cursors, sitemap pages), in a
+    fixed order: any other parameter changes nothing, so it neither splits the cache
+    nor reaches a link."""
+    return urlencode(
+        [(name, request.GET[name]) for name in PAGE_PARAMETERS if name in request.GET]
+    )
+
+
 def page_key(request: HttpRequest, version: Version) -> str:
     """The edition comes from the address as LocaleMiddleware reads it (/fr/... is
     French, everything else Arabic), and pages hold absolute addresses (canonical,
-    og:image), so the host is part of the key too."""
+    og:image), so the scheme and host are part of the key too."""
     language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     encoding = GZIP if GZIP in request.headers.get("Accept-Encoding", "") else "identity"
-    address = f"{request.get_host()}{request.get_full_path()}"
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{page_query(request)}"
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
     return f"page:{version.number}:{language}:{request.method}:{encoding}:{digest}"
 
@@ -153,7 +163,7 @@ class PageCacheMiddleware:
         conditional = get_conditional_response(
             request, etag=headers.get("ETag"), last_modified=last_modified, response=response
         )
-        return conditional
+        return conditional or response
 
     @staticmethod
     def _keeps(response: HttpResponseBase) -> bool:

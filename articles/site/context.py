@@ -18,4 +18,6 @@ def site(request: HttpRequest) -> dict[str, object]:
         "ticker": SimpleLazyObject(reading.ticker_headlines),
         "content_version": SimpleLazyObject(lambda: current_version().number),
         "fragment_seconds": settings.PAGE_CACHE_SECONDS or 60,
+        # The error page (500) renders without this processor: no navigation there.
+        "has_site_context": True,
     }

@@ -9,32 +9,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.http import QueryDict
 
 from articles.models import Article, ArticleQuerySet
 
 PAGE_SIZE = 20
-CURSOR = re.compile(r"^(\d{1,17})-(\d{1,19})$")
+CURSOR = re.compile(r"^(-?\d{1,18})-(\d{1,19})$")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 def encode_cursor(article: Article) -> str:
-    moment = article.published_at
-    micros = int(moment.timestamp()) * 1_000_000 + moment.microsecond
-    return f"{micros}-{article.id}"
+    """Microseconds since 1970 (negative before it: feeds carry old dates), then id."""
+    return f"{(article.published_at - EPOCH) // MICROSECOND}-{article.id}"
 
 
 def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
     match = CURSOR.match(value or "")
     if match is None:
         return None
-    micros, article_id = int(match[1]), int(match[2])
     try:
-        moment = datetime.fromtimestamp(micros // 1_000_000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
+        moment = EPOCH + int(match[1]) * MICROSECOND
+    except OverflowError:
         return None
-    return moment.replace(microsecond=micros % 1_000_000), article_id
+    return moment, int(match[2])
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ def keyset_page(articles: ArticleQuerySet, params: QueryDict, size: int = PAGE_S
     before = None if after else decode_cursor(params.get("before"))
     if after is not None:
         rows = list(articles.newer_than(*after).order_by("published_at", "id")[: size + 1])
+        if not rows:  # nothing newer than the cursor: the newest page
+            return keyset_page(articles, QueryDict(), size)
         has_newer = len(rows) > size
         rows = rows[:size][::-1]
         return Page(

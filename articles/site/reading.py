@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.http import QueryDict
+from django.utils.translation import get_language
 
 from articles.models import Article, ArticleImage, ArticleQuerySet, Category, Image, Source
 from articles.site.paging import Page, keyset_page
@@ -34,6 +35,13 @@ class Headline:
     outlet_slug: str
     outlet_name: str
     outlet_name_latin: str
+
+    @property
+    def outlet_display_name(self) -> str:
+        """As ``Source.display_name``: Latin letters in the French edition."""
+        if get_language() == "fr" and self.outlet_name_latin:
+            return self.outlet_name_latin
+        return self.outlet_name
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,7 @@ def outlet_blocks(outlets: Iterable[Source], *, counts: bool = False) -> list[Ou
         OutletBlock(s, latest.get(s.latest_id), getattr(s, "article_count", None))
         for s in sources_list
     ]
-    # Freshest outlets first; outlets with nothing yet last, by name.
+    # Freshest outlets first; outlets with nothing yet last.
     return sorted(
         blocks,
         key=lambda b: (b.latest is None, -(b.latest.published_at.timestamp() if b.latest else 0)),
@@ -175,8 +183,8 @@ def news_article_data(article: Article, url: str, image_url: str) -> dict[str, A
         data["isBasedOn"] = article.original_url
     if image_url:
         data["image"] = [image_url]
-    if article.author:
-        data["author"] = {"@type": "Person", "name": article.author}
+    if article.byline_author:
+        data["author"] = {"@type": "Person", "name": article.byline_author}
     else:
         data["author"] = {"@type": "Organization", "name": article.source.display_name}
     if article.category:

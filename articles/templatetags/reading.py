@@ -9,14 +9,15 @@ from typing import Any
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import translate_url
-from django.utils import timezone
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from articles.models import Image
+from articles.site.cache import page_query
 
 register = template.Library()
 
@@ -59,11 +60,20 @@ def relative_time(value: datetime | None, now: datetime | None = None) -> str:
 
 @register.simple_tag(takes_context=True)
 def edition_url(context: dict[str, Any], language: str) -> str:
-    """This page's address in the other edition (/x/ <-> /fr/x/)."""
+    """This page's address in ``language``'s edition (/x/ <-> /fr/x/): the same view
+    reversed, with only the parameters pages read; the edition's home page when the
+    address resolved to nothing (a 404). Never a host, whatever the request path."""
     request = context.get("request")
-    if request is None:
-        return "/fr/" if language == "fr" else "/"
-    return translate_url(request.get_full_path(), language)
+    match = getattr(request, "resolver_match", None)
+    with translation.override(language):
+        if match is None or not match.view_name:
+            return reverse("articles:home")
+        try:
+            path = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return reverse("articles:home")
+    query = page_query(request) if request is not None else ""
+    return f"{path}?{query}" if query else path
 
 
 @register.filter

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import URLValidator, validate_slug
 from django.utils.text import slugify
 
-from articles.models import Language, Source, is_reserved_slug
+from articles.models import ContentVersion, Language, Source, is_reserved_slug
 
 
 class Command(BaseCommand):
@@ -48,6 +48,7 @@ class Command(BaseCommand):
             site_url=f"{parts.scheme}://{parts.netloc}",
             language=options["language"],
         )
+        ContentVersion.objects.bump()
         self.stdout.write(self.style.SUCCESS(f"added {source.slug} ({source.feed_url})"))
 
 
