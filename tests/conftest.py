@@ -83,20 +83,54 @@ def _allow_local_feeds(settings: object) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_site_state() -> Iterator[None]:
-    """Each test starts with an empty cache, the content version read afresh and the
-    Arabic edition active: a transactional flush restarts the version at 0 (so cached
-    pages of another test could match), and a request to /fr/ leaves French active."""
+def _fresh_site_state(settings: object) -> Iterator[None]:
+    """Each test starts with an empty cache and the Arabic edition active, and reads
+    the content version on every request (data changes between requests in tests): a
+    transactional flush restarts the version at 0, so cached pages of another test
+    could match, and a request to /fr/ leaves French active."""
     from django.core.cache import cache
     from django.utils import translation
 
     from articles.site.cache import forget_version
 
+    settings.CONTENT_VERSION_RECHECK_SECONDS = 0  # type: ignore[attr-defined]
     cache.clear()
     forget_version()
-    translation.activate(settings.LANGUAGE_CODE)
+    translation.activate("ar")
     yield
+    cache.clear()
     forget_version()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def _sync_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an event loop in this thread; the ORM calls the tests
+    make between page actions are still synchronous (Django's documented escape hatch),
+    for the browser modules' tests only."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
+def browser(_sync_orm_beside_playwright: None) -> Iterator[object]:
+    """One headless Debian Chromium per browser test module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(autouse=True)

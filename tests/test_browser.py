@@ -7,20 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from articles.ingest import ingest_bytes
 from articles.roster import load_demo
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 XSS_PAYLOADS = Path(__file__).parent / "corpora" / "xss" / "dompurify-payloads.json"
 DIALOG_HOOK = """
 window.__dialogs = [];
@@ -30,24 +21,6 @@ for (const name of ["alert", "confirm", "prompt", "print"]) {
 """
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def _sync_orm_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API runs an event loop in this thread; the ORM calls the tests
-    make between page actions are still synchronous (Django's documented escape hatch),
-    for this module's tests only."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(_sync_orm_beside_playwright: None) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

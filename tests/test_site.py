@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -28,7 +28,6 @@ from zoneinfo import ZoneInfo
 import feedparser
 import lxml.html
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.templatetags.static import static
@@ -53,18 +52,6 @@ SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 _serial = itertools.count(1)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sections")]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches(settings) -> Iterator[None]:
-    """No page, fragment or content version survives from one test to the next, and
-    every request reads the version afresh (data changes between requests here)."""
-    settings.CONTENT_VERSION_RECHECK_SECONDS = 0
-    cache.clear()
-    forget_version()
-    yield
-    cache.clear()
-    forget_version()
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -1375,3 +1362,17 @@ def test_the_sitemap_index_costs_a_few_queries_whatever_the_article_count(
     with django_assert_max_num_queries(6 * 2 + 2):
         response = client.get("/sitemap.xml")
     assert response.status_code == 200
+
+
+def test_article_and_outlet_addresses_match_the_url_conf_in_both_editions(
+    make_source,
+) -> None:
+    from django.urls import reverse
+
+    article = make_article(make_source(slug="routes"))
+    for language in ("ar", "fr"):
+        with translation.override(language):
+            assert article.get_absolute_url() == reverse(
+                "articles:detail", args=["routes", article.pk]
+            )
+            assert article.source.get_absolute_url() == reverse("articles:outlet", args=["routes"])

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.utils import timezone, translation
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from articles.images import copy_image
 from articles.ingest import ingest_bytes
@@ -31,15 +31,6 @@ from articles.models import Article, Category, ContentVersion, Image, Source
 from articles.roster import bundled_picture, load_demo
 from articles.site.cache import forget_version
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parent.parent
 XSS = Path(__file__).parent / "corpora" / "xss"
 NODE_MODULES = Path(__file__).parent / "tools" / "node_modules"
@@ -113,24 +104,6 @@ MATRIX_X = "el => new DOMMatrixReadOnly(getComputedStyle(el).transform).m41"
 # ---------------------------------------------------------------------------------------
 # Fixtures: one browser for the module; every test sees its own data at once.
 # ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def _sync_orm_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API runs an event loop in this thread; the ORM calls the tests
-    make between page actions are still synchronous (Django's documented escape hatch),
-    for this module's tests only."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(_sync_orm_beside_playwright: None) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ Helpers come from test_site.py; this file's own fixture clears the caches as tha
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from datetime import timedelta
 
 import feedparser
@@ -38,16 +37,6 @@ from articles.site.sitemaps import ArticleSitemap
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sections")]
 
 MAX_QUERIES = 6
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches(settings) -> Iterator[None]:
-    settings.CONTENT_VERSION_RECHECK_SECONDS = 0
-    cache.clear()
-    forget_version()
-    yield
-    cache.clear()
-    forget_version()
 
 
 @pytest.fixture
