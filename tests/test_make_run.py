@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120
 STOP_TIMEOUT = 20
 ARABIC = re.compile(r"[\u0621-\u064A]")
-HEADLINE = re.compile(r'<h3 class="story-title"><a [^>]*>(.*?)</a>', re.S)
+HEADLINE = re.compile(r'<h3 class="story-title"[^>]*><a [^>]*>(.*?)</a>', re.S)
 # Left out of the copy: the environment and the state a fresh clone does not have.
 NOT_COPIED_AT_ROOT = {".venv", "var", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 # Settings that would point the copy at someone else's database, broker or code.
