@@ -9,7 +9,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import QueryDict
 from django.utils.translation import get_language
 
@@ -133,14 +140,14 @@ def home_blocks() -> HomeBlocks:
     return HomeBlocks(leads, latest, sections, outlets)
 
 
-def outlet_blocks(outlets: Iterable[Source], *, counts: bool = False) -> list[OutletBlock]:
+def outlet_blocks(outlets: QuerySet[Source], *, counts: bool = False) -> list[OutletBlock]:
     """Each outlet with its latest headline (one index seek per outlet, in one query)."""
     latest_id = Subquery(
         Article.objects.filter(source=OuterRef("pk"))
         .order_by("-published_at", "-id")
         .values("id")[:1]
     )
-    sources = Source.objects.filter(pk__in=[o.pk for o in outlets]).annotate(latest_id=latest_id)
+    sources = outlets.annotate(latest_id=latest_id)
     if counts:
         sources = sources.annotate(article_count=Count("articles"))
     sources_list = list(sources)
