@@ -23,6 +23,7 @@ from articles.models import (
     Image,
     Source,
 )
+from articles.search.index import index_articles
 from articles.tasks import copy_image, fetch_source
 
 admin.site.site_header = _("إدارة نيوزروم")
@@ -225,6 +226,11 @@ class ArticleAdmin(ChangesWhatReadersSee):
     raw_id_fields = ["source"]
     readonly_fields = ["key", "content_hash", "fetched_at", "updated_at"]
     inlines = [ArticleImageInline]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Search finds the article by what staff wrote, in the same transaction.
+        index_articles([form.instance.pk])
+        super().save_related(request, form, formsets, change)
 
 
 def _picture(file: FieldFile, width: int | None, height: int | None, size: str) -> str:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleImage, CategoryAlias, ContentVersion, Image, Source
 from articles.parse import ParsedEntry
+from articles.search.index import index_articles
 from articles.text import normalize_label
 
 ARTICLE_FIELDS = (
@@ -72,6 +73,7 @@ def store_entries(
             )
         )
         new_image_ids = _link_images(changed, ids, refreshed=existing.keys())
+        index_articles(ids.values())
         # Last, in the same transaction: pages cached under the new number see these rows.
         ContentVersion.objects.bump()
     new = sum(1 for e in changed if e.key not in existing)

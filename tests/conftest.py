@@ -27,13 +27,16 @@ def port_open(host: str, port: int) -> bool:
         return False
 
 
-# Markers that need a service. `postgres` tests also run again in the PostgreSQL pass
-# (`pytest -m postgres`); `postgres_server` tests make their own databases there.
+# Markers that need a service. `postgres` tests run on the configured database and again
+# in the PostgreSQL pass (`pytest -m postgres`, which itself checks that PostgreSQL is
+# up); `postgres_server` tests make their own databases there.
 SERVICE_MARKERS = ("postgres", "postgres_server", "redis", "browser", "java")
 
 
 def service_missing(marker: str) -> str | None:
     """Why the service behind ``marker`` is unusable, or None if it is there."""
+    if marker == "postgres" and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return None  # on the embedded default: SQLite is always there
     if marker in ("postgres", "postgres_server") and not port_open("127.0.0.1", 5432):
         return "PostgreSQL is not running on 127.0.0.1:5432"
     if marker == "redis" and not port_open("127.0.0.1", 6379):

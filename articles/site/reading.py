@@ -5,7 +5,7 @@ by content version (``articles.site.cache.cached``)."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,10 +18,14 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.http import QueryDict
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from articles.models import Article, ArticleImage, ArticleQuerySet, Category, Image, Source
-from articles.site.paging import Page, keyset_page
+from articles.search.highlight import highlight, snippet
+from articles.search.index import Filters, Order, body_text, find
+from articles.search.words import Query
+from articles.site.paging import PAGE_SIZE, Page, keyset_page
 
 TICKER_SIZE = 60
 LEAD_COUNT = 5
@@ -197,3 +201,44 @@ def news_article_data(article: Article, url: str, image_url: str) -> dict[str, A
     if article.category:
         data["articleSection"] = article.category.display_name
     return data
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    article: Article
+    title: SafeString  # escaped, matched words in <mark>
+    snippet: SafeString
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    results: list[SearchResult]
+    next_cursor: str | None  # ?after= for the next page, if there is one
+
+
+def search_page(
+    query: Query, filters: Filters, order: Order, after: str, size: int = PAGE_SIZE
+) -> SearchPage:
+    """One page of search results, highlighted, with the images a list shows."""
+    hits = find(query, filters, order=order, after=after, limit=size + 1)
+    more = len(hits) > size
+    hits = hits[:size]
+    found = (
+        Article.objects.newest().defer("content_hash", "key").in_bulk([h.article_id for h in hits])
+    )
+    articles = with_images(found[h.article_id] for h in hits if h.article_id in found)
+    wanted = query.words
+    results = [
+        SearchResult(
+            article,
+            highlight(article.title, wanted),
+            snippet(_snippet_texts(article), wanted),
+        )
+        for article in articles
+    ]
+    return SearchPage(results, hits[-1].cursor if more and hits else None)
+
+
+def _snippet_texts(article: Article) -> Iterator[str]:
+    yield article.summary
+    yield body_text(article.body_html)  # only if the summary has no match

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -17,8 +17,10 @@ from django.views.decorators.http import require_safe
 
 from articles.images import render_body
 from articles.models import Article, Category, Source
+from articles.search.words import parse_query
 from articles.site import reading
 from articles.site.cache import cached, cached_page
+from articles.site.forms import SearchForm
 
 
 @require_safe
@@ -86,9 +88,35 @@ def about(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    """The header's search box lands here; the search itself is issue 7's work."""
-    query = request.GET.get("q", "")[:200]
-    return render(request, "articles/search.html", {"query": query})
+    """Search results. Not cached whole: every query is its own page, and readers'
+    queries would only push the site's pages out of the cache."""
+    form = SearchForm(request.GET)
+    context: dict[str, Any] = {"form": form}
+    if not form.is_valid():
+        context["query"] = form.display_query
+        return render(request, "articles/search.html", context, status=400)
+    text = form.cleaned_data["q"]
+    query = parse_query(text)
+    context.update(query=text, searched=bool(text), words_found=bool(query))
+    if query:
+        after = request.GET.get("after", "")
+        page = reading.search_page(query, form.filters, form.order, after)
+        params = request.GET.copy()
+        params.pop("after", None)
+        context.update(
+            page=page,
+            first_page_url=f"?{params.urlencode()}" if after else "",
+            next_page_url=_with(params, after=page.next_cursor) if page.next_cursor else "",
+            unfiltered_url=_with(QueryDict(), q=text) if form.has_filters else "",
+        )
+    return render(request, "articles/search.html", context)
+
+
+def _with(params: QueryDict, **values: str) -> str:
+    params = params.copy()
+    for name, value in values.items():
+        params[name] = value
+    return f"?{params.urlencode()}"
 
 
 @require_safe
