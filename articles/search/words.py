@@ -83,10 +83,12 @@ def canonical(word: str) -> str:
 
 @functools.lru_cache(maxsize=65536)
 def bare(word: str) -> str:
-    """A normalised word without a one-letter prefix (و ف ب ل) and then its article."""
-    if word[0] in LETTER_PREFIXES and len(word) - 1 >= MIN_STEM:
+    """A normalised word without its article, or else without a one-letter prefix
+    (و ف ب ل) and then its article: "للمغرب" and "وللمغرب" -> "مغرب"."""
+    stem = canonical(word)
+    if stem == word and word[0] in LETTER_PREFIXES and len(word) - 1 >= MIN_STEM:
         return canonical(word[1:])
-    return canonical(word)
+    return stem
 
 
 @dataclass(frozen=True)
