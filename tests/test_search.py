@@ -667,3 +667,18 @@ def test_the_french_edition_searches_with_french_words(
 
 def test_search_is_get_only(client: Client) -> None:
     assert client.post("/search/", {"q": "x"}).status_code == 405
+
+
+@pytest.mark.postgres
+def test_reindex_command_rebuilds_the_index(make_source) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    store_entries(make_source(), [entry("a", "خبر أول"), entry("b", "خبر ثان")], fetched_at=NOW)
+    SearchEntry.objects.all().delete()
+    assert find(parse_query("خبر"), Filters()) == []
+    out = StringIO()
+    call_command("reindex", stdout=out)
+    assert out.getvalue().strip() == "indexed 2 articles"
+    assert len(find(parse_query("خبر"), Filters())) == 2
