@@ -59,6 +59,7 @@ bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/images.py
 	$(PY) bench/web.py
+	$(PY) bench/search.py
 	$(PY) bench/lighthouse.py --install
 
 clean:

@@ -65,8 +65,10 @@ def _window(
     if not words:
         return _render(text, pieces, wanted, 0, None)
     last = min(len(words), first + SNIPPET_WORDS) - 1
-    start = words[first]
-    end = words[last] + 1
+    # From the text's start, or to its end, when the window reaches them: the opening
+    # quote and the final full stop belong to the snippet.
+    start = words[first] if first > 0 else 0
+    end = words[last] + 1 if last < len(words) - 1 else None
     return _render(text, pieces, wanted, start, end, before=first > 0, after=last < len(words) - 1)
 
 

@@ -123,6 +123,21 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+class DayInput(forms.DateInput):
+    """``<input type=date>``: its value must be an ISO date, so text the form refused
+    is not echoed into it (the error message says what was wrong)."""
+
+    input_type = "date"
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, date):
+            return value.isoformat()
+        try:
+            return date.fromisoformat(value).isoformat() if isinstance(value, str) else None
+        except ValueError:
+            return None
+
+
 DATE_ERRORS = {"invalid": _("اكتب التاريخ على الشكل 2026-12-31.")}
 
 # "from" is a Python keyword, and the address reads ?from=...&to=...
@@ -130,13 +145,13 @@ SearchForm.base_fields["from"] = forms.DateField(
     label=_("من يوم"),
     required=False,
     input_formats=["%Y-%m-%d"],
-    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    widget=DayInput(),
     error_messages=DATE_ERRORS,
 )
 SearchForm.base_fields["to"] = forms.DateField(
     label=_("إلى يوم"),
     required=False,
     input_formats=["%Y-%m-%d"],
-    widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    widget=DayInput(),
     error_messages=DATE_ERRORS,
 )

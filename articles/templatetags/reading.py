@@ -77,6 +77,15 @@ def edition_url(context: dict[str, Any], language: str) -> str:
 
 
 @register.filter
+def machine_time(value: datetime | None) -> str:
+    """For ``<time datetime>``: local time to the second (HTML allows at most three
+    fraction digits, and undated items carry their fetch time's microseconds)."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+@register.filter
 def srcset(image: Image) -> str:
     """Our thumbnail and our copy, by width, for ``<img srcset>``."""
     return f"{image.thumbnail.url} {image.thumbnail_width}w, {image.copy.url} {image.copy_width}w"
