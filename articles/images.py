@@ -186,6 +186,20 @@ def perceptual_hash(picture: PILImage.Image) -> str:
     return f"{bits:016x}"
 
 
+def is_distinctive(phash: str) -> bool:
+    """Whether a perceptual hash says enough about its picture to match look-alikes by:
+    a flat or nearly flat picture (a blank placeholder, a solid banner, a logo on a
+    plain ground) has rows of all-equal bits, and two of those look alike to dHash
+    whatever they show."""
+    try:
+        bits = int(phash, 16)
+    except ValueError:
+        return False
+    rows = [(bits >> (8 * n)) & 0xFF for n in range(HASH_SIZE)]
+    varied_rows = sum(1 for row in rows if row not in (0x00, 0xFF))
+    return varied_rows >= HASH_SIZE - 2 and 12 <= bits.bit_count() <= 52
+
+
 def hash_distance(first: str, second: str) -> int:
     """Number of differing bits between two perceptual hashes (0 = same picture)."""
     return (int(first, 16) ^ int(second, 16)).bit_count()
@@ -287,15 +301,28 @@ def _store(name: str, data: bytes) -> str:
     return default_storage.save(path, ContentFile(data))
 
 
-def render_body(body_html: str, images: Mapping[str, Image]) -> str:
+@dataclass(frozen=True)
+class BodyImages:
+    """How a page shows a body's images: our copies by original URL, and for hidden
+    ones a placeholder; ``report_href`` gives each shown image its report link."""
+
+    by_url: Mapping[str, Image]
+    placeholder_src: str = ""
+    placeholder_alt: str = ""
+    report_href: Callable[[Image], str] | None = None
+    report_text: str = ""
+
+
+def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str:
     """The article body as a page shows it: each ``<img>`` points at our copy, with its
     size and lazy loading, keeping its alt text; an image we have no copy of (pending,
-    failed, unknown) is removed. ``images`` maps original URLs to their rows.
+    failed, unknown) is removed; a hidden one becomes the placeholder, at its size.
 
-    The input is the sanitized body; this adds only attributes we computed.
+    The input is the sanitized body; this adds only attributes and links we computed.
     """
     if "<img" not in body_html:
         return body_html
+    shown = images if isinstance(images, BodyImages) else BodyImages(images)
     try:
         root = lxml.html.fragment_fromstring(
             INVISIBLE_CONTROLS.sub("", body_html), create_parent="div"
@@ -304,16 +331,34 @@ def render_body(body_html: str, images: Mapping[str, Image]) -> str:
         # Never the outlet's own <img> tags: without our copies, no images at all.
         return without_images(body_html)
     for img in list(root.iter("img")):
-        image = images.get(img.get("src") or "")
+        image = shown.by_url.get(img.get("src") or "")
         if image is None or image.status != Image.Status.STORED or not image.copy:
             img.drop_tree()
             continue
         alt = img.get("alt") or ""
         img.attrib.clear()
+        if image.is_hidden:
+            if not shown.placeholder_src:
+                img.drop_tree()
+                continue
+            img.attrib.update(
+                {"src": shown.placeholder_src, "width": str(image.copy_width),
+                 "height": str(image.copy_height), "alt": shown.placeholder_alt,
+                 "class": "hidden-image", "loading": "lazy"}
+            )  # fmt: skip
+            continue
         img.attrib.update(
             {"src": image.copy.url, "width": str(image.copy_width),
              "height": str(image.copy_height), "alt": alt, "loading": "lazy",
              "decoding": "async"}
         )  # fmt: skip
+        if shown.report_href is not None:
+            link = lxml.html.Element(
+                "a", {"class": "report-link", "href": shown.report_href(image),
+                      "data-report-image": ""},
+            )  # fmt: skip
+            link.text = shown.report_text
+            link.tail, img.tail = img.tail, None
+            img.addnext(link)
     # Serialise the wrapper (so its text is escaped too) and drop its tags.
     return str(lxml.html.tostring(root, encoding="unicode"))[len("<div>") : -len("</div>")]

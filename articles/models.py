@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -50,6 +51,17 @@ def outlet_path(slug: str, language: str | None) -> str:
     """/<slug>/ in ``language``'s edition, reversed once per outlet and edition."""
     with translation.override(language):
         return reverse("articles:outlet", args=[slug])
+
+
+@functools.lru_cache(maxsize=16)
+def _image_prefix(language: str | None) -> str:
+    with translation.override(language):
+        return reverse("articles:image", args=[1])[: -len("1/")]
+
+
+def image_report_path(image_id: int, language: str | None) -> str:
+    """/images/<id>/ in ``language``'s edition: the report form of one image."""
+    return f"{_image_prefix(language)}{image_id}/"
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -200,8 +212,13 @@ class CategoryAlias(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
+    def visible(self) -> ArticleQuerySet:
+        """What readers may see: every article but those staff hid."""
+        return self.filter(hidden=False)
+
     def newest(self) -> ArticleQuerySet:
-        return self.select_related("source", "category").order_by("-published_at", "-id")
+        """Visible articles, newest first, with their outlet and section."""
+        return self.visible().select_related("source", "category").order_by("-published_at", "-id")
 
     def listed(self) -> ArticleQuerySet:
         """Newest first, with what a list of headlines shows (not the body)."""
@@ -245,12 +262,16 @@ class Article(models.Model):
     fetched_at = models.DateTimeField(_("تاريخ الجلب"))
     updated_at = models.DateTimeField(_("آخر تحديث"))
     content_hash = models.CharField(max_length=64)
+    # Hidden by staff (articles.moderation.hide_article): off every page, feed and search.
+    hidden = models.BooleanField(_("محجوب"), db_default=False)
     images: models.ManyToManyField[Image, ArticleImage] = models.ManyToManyField(
         "Image", through="ArticleImage", related_name="articles"
     )
 
     objects = ArticleQuerySet.as_manager()
-    # Set by a prefetch (articles.site.reading.with_images): the images we may show.
+    # Set by a prefetch (articles.site.reading.with_images): the images we hold copies
+    # of (hidden ones shown as placeholders), and those of them that are not hidden.
+    pictures: list[ArticleImage]
     shown_images: list[ArticleImage]
 
     class Meta:
@@ -311,6 +332,16 @@ def image_upload_to(instance: Image | None, filename: str) -> str:
     return f"images/{filename[:2]}/{filename}"
 
 
+class Visibility(models.TextChoices):
+    SHOWN = "shown", _("ظاهرة")
+    AUTO_HIDDEN = "auto_hidden", _("محجوبة تلقائيا")
+    STAFF_HIDDEN = "staff_hidden", _("محجوبة من الطاقم")
+    RESTORED = "restored", _("أعيدت (محصنة)")
+
+
+HIDDEN = (Visibility.AUTO_HIDDEN, Visibility.STAFF_HIDDEN)
+
+
 class Image(models.Model):
     """One row per image URL, shared by every article that uses it, and our copy of it.
 
@@ -352,6 +383,20 @@ class Image(models.Model):
     thumbnail_width = models.PositiveIntegerField(null=True, blank=True)
     thumbnail_height = models.PositiveIntegerField(null=True, blank=True)
 
+    # Moderation (articles.moderation): readers' reports hide an image everywhere.
+    visibility = models.CharField(
+        _("الظهور"), max_length=12, choices=Visibility.choices, db_default=Visibility.SHOWN
+    )
+    hidden_at = models.DateTimeField(_("حجبت في"), null=True, blank=True)
+    # The reported image whose look-alike this one is, when hidden with it.
+    hidden_with = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="lookalikes",
+        verbose_name=_("حجبت مع"),
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(_("روجعت في"), null=True, blank=True)
+    report_count = models.PositiveIntegerField(_("البلاغات"), db_default=0)
+    last_reported_at = models.DateTimeField(_("آخر بلاغ"), null=True, blank=True)
+
     objects = ImageQuerySet.as_manager()
 
     class Meta:
@@ -364,10 +409,21 @@ class Image(models.Model):
             models.Index(fields=["sha256"], name="image_sha256_idx"),
             # Moderation: the same picture served under different URLs and encodings.
             models.Index(fields=["phash"], name="image_phash_idx"),
+            # The review queue: hidden images, most reported first.
+            models.Index(fields=["visibility", "-report_count"], name="image_review_idx"),
         ]
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.visibility in HIDDEN
+
+    @property
+    def is_shown(self) -> bool:
+        """Stored and not hidden: a page may show our copy."""
+        return self.status == self.Status.STORED and not self.is_hidden and bool(self.copy)
 
 
 class ArticleImage(models.Model):
@@ -461,3 +517,91 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"search:{self.article_id}"
+
+
+class ReportReason(models.TextChoices):
+    INAPPROPRIATE = "inappropriate", _("غير لائقة")
+    VIOLENT = "violent", _("عنيفة أو صادمة")
+    UNRELATED = "unrelated", _("لا علاقة لها بالخبر")
+    COPYRIGHT = "copyright", _("حقوق النشر")
+    OTHER = "other", _("أخرى")
+
+
+class ImageReport(models.Model):
+    """One reader's report of one image. The reader and their network are stored only
+    as keyed hashes (articles.moderation), each unique per image: one reader, or one
+    /24 (IPv4) or /48 (IPv6) network, counts once."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(_("السبب"), max_length=20, choices=ReportReason.choices)
+    note = models.CharField(_("ملاحظة"), max_length=500, blank=True)
+    reader = models.CharField(max_length=64)
+    network = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("التاريخ"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("بلاغ عن صورة")
+        verbose_name_plural = _("البلاغات عن الصور")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["image", "reader"], name="report_one_per_reader"),
+            models.UniqueConstraint(fields=["image", "network"], name="report_one_per_network"),
+        ]
+        indexes = [
+            models.Index(fields=["image", "created_at"], name="report_window_idx"),
+            models.Index(fields=["reason"], name="report_reason_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id}: {self.get_reason_display()}"
+
+
+class ModerationEvent(models.Model):
+    """Every automatic and staff action on images and articles: who, what, when, why."""
+
+    class Action(models.TextChoices):
+        AUTO_HIDE = "auto_hide", _("حجب تلقائي")
+        HIDE = "hide", _("حجب من الطاقم")
+        RESTORE = "restore", _("إعادة")
+        DISMISS = "dismiss", _("رفض البلاغات")
+        LIFT_IMMUNITY = "lift_immunity", _("رفع التحصين")
+        BREAKER_TRIP = "breaker_trip", _("توقف الحجب التلقائي")
+        BREAKER_RESET = "breaker_reset", _("استئناف الحجب التلقائي")
+        HIDE_ARTICLE = "hide_article", _("حجب مقال")
+        SHOW_ARTICLE = "show_article", _("إظهار مقال")
+
+    action = models.CharField(_("الإجراء"), max_length=20, choices=Action.choices)
+    image = models.ForeignKey(
+        Image, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        verbose_name=_("الصورة"),
+    )  # fmt: skip
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        verbose_name=_("المقال"),
+    )  # fmt: skip
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        verbose_name=_("من"),
+    )  # fmt: skip
+    why = models.CharField(_("السبب"), max_length=500, blank=True)
+    threshold = models.PositiveSmallIntegerField(_("العتبة المعمول بها"), null=True, blank=True)
+    created_at = models.DateTimeField(_("متى"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("إجراء إشراف")
+        verbose_name_plural = _("سجل الإشراف")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["action", "-created_at"], name="event_action_idx")]
+
+    def __str__(self) -> str:
+        who = self.actor or _("تلقائي")
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} ({who})"
+
+
+class ModerationState(models.Model):
+    """One row: whether automatic hiding is stopped (the breaker) and since when."""
+
+    breaker_tripped_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "tripped" if self.breaker_tripped_at else "ok"

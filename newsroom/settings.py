@@ -188,6 +188,7 @@ else:
     MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": MEDIA_STORAGE,
+    "quarantine": {"BACKEND": "articles.storage.QuarantineStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -308,7 +309,21 @@ IMAGE_THUMBNAIL_WIDTH = env_int("IMAGE_THUMBNAIL_WIDTH", 400)
 IMAGE_QUALITY = env_int("IMAGE_QUALITY", 80)
 
 # Image reports: distinct readers needed to hide an image automatically.
+# Image reports (articles.moderation): distinct networks within the window hide an image.
 IMAGE_REPORT_THRESHOLD = env_int("IMAGE_REPORT_THRESHOLD", 3)
+IMAGE_REPORT_WINDOW_DAYS = env_int("IMAGE_REPORT_WINDOW_DAYS", 7)
+# Reports an hour counted from one reader and from one network; more are thanked only.
+IMAGE_REPORT_RATE = env_int("IMAGE_REPORT_RATE", 10)
+# More automatic hides than this within an hour stop automatic hiding until staff reset.
+IMAGE_HIDE_BREAKER = env_int("IMAGE_HIDE_BREAKER", 20)
+# Perceptual-hash bits two copies of one photo may differ by (of 64).
+IMAGE_LOOKALIKE_DISTANCE = env_int("IMAGE_LOOKALIKE_DISTANCE", 6)
+# Key of the hashes that stand for readers and networks (never stored raw).
+REPORT_HASH_KEY = os.environ.get("REPORT_HASH_KEY", "") or SECRET_KEY
+# Proxies in front of the app that append to X-Forwarded-For (0: read the connection).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Copies of hidden images: out of the public media storage.
+QUARANTINE_ROOT = Path(os.environ.get("QUARANTINE_ROOT", "") or VAR_DIR / "quarantine")
 
 LOGGING = {
     "version": 1,

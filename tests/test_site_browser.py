@@ -57,10 +57,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 # What a page may not hold: scripts but ours, frames and plugins, handlers, script URLs.
 PAGE_PROBLEMS = """
-(ticker) => {
+([ticker, report]) => {
   const problems = [];
   for (const script of document.scripts) {
-    const ours = script.src === ticker;
+    const ours = script.src === ticker || script.src === report;
     const data = !script.src && script.type === "application/ld+json"
       && script.parentElement === document.head;
     if (!ours && !data) problems.push("script: " + script.outerHTML.slice(0, 200));
@@ -283,7 +283,8 @@ def visit_inert(page: Page, watch: Watch, url: str, *, settle_ms: int = 0) -> di
     assert response is not None and response.status == 200, (url, response and response.status)
     if settle_ms:
         page.wait_for_timeout(settle_ms)  # timers, autofocus and animations
-    found = page.evaluate(PAGE_PROBLEMS, f"{watch.origin}/static/js/ticker.js")
+    scripts = [f"{watch.origin}/static/js/ticker.js", f"{watch.origin}/static/js/report.js"]
+    found = page.evaluate(PAGE_PROBLEMS, scripts)
     found.update(
         url=url,
         console=list(watch.console),

@@ -37,6 +37,7 @@ T = TypeVar("T")
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 CACHED_PAGE_ATTRIBUTE = "cache_by_content_version"
 PAGE_PARAMETERS = ("before", "after", "p")
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 GZIP = "gzip"
 
 
@@ -131,6 +132,13 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return self.get_response(request)
+        if MESSAGES_COOKIE in request.COOKIES:
+            # A message waits for this reader (the thanks for a report): their page is
+            # their own, neither answered from the cache nor stored in it (the response
+            # deletes the cookie, and a response setting cookies is never kept).
+            response = self.get_response(request)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
         key = page_key(request, current_version())
         hit = cache.get(key)
         if hit is not None:

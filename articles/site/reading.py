@@ -13,15 +13,27 @@ from django.db.models import (
     Count,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     prefetch_related_objects,
 )
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
+from django.templatetags.static import static
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
-from articles.models import Article, ArticleImage, ArticleQuerySet, Category, Image, Source
+from articles.images import BodyImages, render_body
+from articles.models import (
+    Article,
+    ArticleImage,
+    ArticleQuerySet,
+    Category,
+    Image,
+    Source,
+    image_report_path,
+)
 from articles.search.highlight import highlight, snippet
 from articles.search.index import Filters, Order, body_text, find
 from articles.search.words import Query
@@ -89,9 +101,13 @@ def has_visible_text(text: str) -> bool:
 
 
 def ticker_headlines(size: int = TICKER_SIZE) -> list[Headline]:
-    rows = Article.objects.order_by("-published_at", "-id").values_list(
-        "id", "title", "language", "source__slug", "source__name", "source__name_latin"
-    )[: size * 2]
+    rows = (
+        Article.objects.visible()
+        .order_by("-published_at", "-id")
+        .values_list(
+            "id", "title", "language", "source__slug", "source__name", "source__name_latin"
+        )[: size * 2]
+    )
     headlines = [Headline(*row) for row in rows if has_visible_text(row[1])]
     return headlines[:size]
 
@@ -102,22 +118,45 @@ def navigation() -> Navigation:
 
 
 def with_images(articles: Iterable[Article]) -> list[Article]:
-    """``articles`` with ``shown_images``: the images we hold a copy of, in order, the
-    only ones a page may show. One query for all of them, by article only: filtering
-    on the image's status in SQL leads SQLite (which keeps no statistics) to walk every
-    stored image instead of the page's links."""
+    """``articles`` with the images a page may use, in order, in one query:
+
+    - ``pictures``: every image we hold a copy of, hidden ones included (a page shows
+      a placeholder of the same size in their place);
+    - ``shown_images``: those not hidden, the only ones feeds, OpenGraph and the home
+      page's leads may use.
+
+    Prefetched by article only: filtering on the image's status in SQL leads SQLite
+    (which keeps no statistics) to walk every stored image instead of the page's links."""
     articles = list(articles)
     links = Prefetch(
         "article_images",
         queryset=ArticleImage.objects.select_related("image").order_by("position"),
-        to_attr="shown_images",
+        to_attr="pictures",
     )
     prefetch_related_objects(articles, links)
     for article in articles:
-        article.shown_images = [
-            link for link in article.shown_images if link.image.status == Image.Status.STORED
+        article.pictures = [
+            link for link in article.pictures if link.image.status == Image.Status.STORED
         ]
+        article.shown_images = [link for link in article.pictures if not link.image.is_hidden]
     return articles
+
+
+def article_body(request: HttpRequest, article: Article) -> str:
+    """The body as the article page shows it: our copies with their report links,
+    placeholders for hidden images, and not the lead (shown above it) a second time."""
+    if not article.body_html:
+        return ""
+    language = get_language()
+    back = urlencode({"next": request.path})
+    images = BodyImages(
+        by_url={link.image.url: link.image for link in article.pictures[1:]},
+        placeholder_src=static("img/hidden.svg"),
+        placeholder_alt=gettext("صورة محجوبة بعد بلاغات القراء"),
+        report_href=lambda image: f"{image_report_path(image.pk, language)}?{back}",
+        report_text=gettext("الإبلاغ عن الصورة"),
+    )
+    return render_body(article.body_html, images)
 
 
 def article_page(articles: ArticleQuerySet, params: QueryDict) -> Page:
@@ -147,13 +186,16 @@ def home_blocks() -> HomeBlocks:
 def outlet_blocks(outlets: QuerySet[Source], *, counts: bool = False) -> list[OutletBlock]:
     """Each outlet with its latest headline (one index seek per outlet, in one query)."""
     latest_id = Subquery(
-        Article.objects.filter(source=OuterRef("pk"))
+        Article.objects.visible()
+        .filter(source=OuterRef("pk"))
         .order_by("-published_at", "-id")
         .values("id")[:1]
     )
     sources = outlets.annotate(latest_id=latest_id)
     if counts:
-        sources = sources.annotate(article_count=Count("articles"))
+        sources = sources.annotate(
+            article_count=Count("articles", filter=Q(articles__hidden=False))
+        )
     sources_list = list(sources)
     latest = Article.objects.listed().in_bulk([s.latest_id for s in sources_list if s.latest_id])
     blocks = [

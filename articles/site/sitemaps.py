@@ -42,7 +42,8 @@ class ArticleSitemap(EditionSitemap):
 
     def items(self) -> QuerySet[Article]:
         return (
-            Article.objects.select_related("source")
+            Article.objects.visible()
+            .select_related("source")
             .only("id", "updated_at", "source__slug")
             .order_by("-published_at", "-id")
         )

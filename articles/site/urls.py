@@ -6,7 +6,7 @@ Fixed words come first; ``<outlet>/`` last, so an outlet can never shadow a page
 
 from django.urls import path
 
-from articles.site import feeds, views
+from articles.site import feeds, reports, views
 from articles.site.cache import cached_page
 
 app_name = "articles"
@@ -16,6 +16,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("about/", views.about, name="about"),
     path("outlets/", views.outlet_list, name="outlets"),
+    path("images/<int:pk>/", reports.report_form, name="image"),
+    path("images/<int:pk>/report/", reports.report, name="image-report"),
     path("section/<slug:slug>/", views.section_detail, name="section"),
     path("section/<slug:slug>/rss/", cached_page(feeds.SectionFeed()), name="section-feed"),
     path("<slug:outlet>/", views.outlet_detail, name="outlet"),

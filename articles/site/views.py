@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from articles.images import render_body
 from articles.models import Article, Category, Source
 from articles.search.words import parse_query
 from articles.site import reading
@@ -39,15 +38,14 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
         # The id names the article; a wrong or renamed outlet in the address is mended.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     (article,) = reading.with_images([article])
-    lead = article.shown_images[0].image if article.shown_images else None
-    # The lead is shown above the body: the body does not show it a second time.
-    images = {link.image.url: link.image for link in article.shown_images[1:]}
+    lead = article.pictures[0].image if article.pictures else None
     canonical_url = request.build_absolute_uri(article.get_absolute_url())
-    lead_url = request.build_absolute_uri(lead.copy.url) if lead else ""
+    # A hidden lead is a placeholder: no OpenGraph or JSON-LD image goes with it.
+    lead_url = request.build_absolute_uri(lead.copy.url) if lead and not lead.is_hidden else ""
     context: dict[str, Any] = {
         "article": article,
         "lead": lead,
-        "body": render_body(article.body_html, images) if article.body_html else "",
+        "body": reading.article_body(request, article),
         "related": reading.related_articles(article),
         "canonical_url": canonical_url,
         "lead_url": lead_url,

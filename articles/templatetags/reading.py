@@ -12,11 +12,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
-from articles.models import Image
+from articles.models import Image, image_report_path
 from articles.site.cache import page_query
 
 register = template.Library()
@@ -83,6 +84,14 @@ def machine_time(value: datetime | None) -> str:
     if value is None:
         return ""
     return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+@register.simple_tag(takes_context=True)
+def report_link(context: dict[str, Any], image: Image) -> str:
+    """The address of ``image``'s report form, coming back to this page afterwards."""
+    request = context.get("request")
+    back = urlencode({"next": request.path}) if request is not None else ""
+    return f"{image_report_path(image.pk, translation.get_language())}?{back}"
 
 
 @register.filter

@@ -1,0 +1,350 @@
+"""Readers report images; several distinct readers hide one everywhere until staff review.
+
+The rules (shared/DESIGN.md, "Image reports"):
+
+- One counted report per reader and per network for an image: the reader is a random
+  value in a signed cookie, the network the client address's /24 (IPv4) or /48 (IPv6).
+  Both are stored only as keyed hashes (HMAC-SHA256 with ``REPORT_HASH_KEY``), each
+  unique with the image, so neither a new cookie nor a new address in the same network
+  counts twice. Nothing here stores or logs an address or a cookie value.
+- The client address is the connection's; ``X-Forwarded-For`` is read only when
+  ``TRUSTED_PROXY_COUNT`` proxies are configured, and then only the entry they added.
+- An image is hidden when ``IMAGE_REPORT_THRESHOLD`` distinct networks reported it within
+  ``IMAGE_REPORT_WINDOW_DAYS``. Reports of one image take the image's row lock, and the
+  hide is one conditional UPDATE, so concurrent reports hide it exactly once.
+- Hiding takes the picture with it: the same row, the same bytes (sha256) and, for
+  distinctive pictures only, perceptual-hash look-alikes (the same photo re-published
+  at another size). Our copies leave the public media storage for the quarantine
+  storage, and the content version is bumped so cached pages change at once.
+- A restored image is immune to automatic hiding until staff lift that.
+- Over ``IMAGE_REPORT_RATE`` reports an hour from one reader or network, reports are
+  thanked and not counted. Over ``IMAGE_HIDE_BREAKER`` automatic hides in an hour,
+  automatic hiding stops (the breaker) until staff reset it; reports keep counting.
+
+Staff actions in admin call the same functions as automatic ones, and every action is a
+``ModerationEvent``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import default_storage, storages
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from articles.images import hash_distance, is_distinctive
+from articles.models import (
+    HIDDEN,
+    Article,
+    ContentVersion,
+    Image,
+    ImageReport,
+    ModerationEvent,
+    ModerationState,
+    Visibility,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+logger = logging.getLogger(__name__)
+Action = ModerationEvent.Action
+RATE_WINDOW = 3600
+
+
+# Who is reporting -------------------------------------------------------------------
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address that connected to us, or, behind ``TRUSTED_PROXY_COUNT`` proxies,
+    the one the outermost trusted proxy saw. A client's own X-Forwarded-For entries sit
+    to the left of what our proxies appended, so they are never read."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def network_of(address: str) -> str:
+    """The /24 of an IPv4 address, the /48 of an IPv6 one (IPv4-mapped as IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def keyed_hash(kind: str, value: str) -> str:
+    return salted_hmac(
+        f"newsroom.report.{kind}", value, secret=settings.REPORT_HASH_KEY, algorithm="sha256"
+    ).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reporter:
+    reader: str  # keyed hash of the reader cookie's value
+    network: str  # keyed hash of the address prefix
+
+    @classmethod
+    def of(cls, reader_id: str, address: str) -> Reporter:
+        return cls(keyed_hash("reader", reader_id), keyed_hash("network", network_of(address)))
+
+
+# Reports ----------------------------------------------------------------------------
+
+
+class Outcome:
+    COUNTED = "counted"
+    REPEATED = "repeated"  # this reader or network had reported the image already
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    outcome: str
+    hidden: bool = False  # this report hid the image
+
+
+def report_image(image: Image, reporter: Reporter, reason: str, note: str = "") -> ReportResult:
+    """Record one reader's report; hide the image if it has now been reported enough.
+    The reader is thanked the same whatever this returns."""
+    if _over_rate(reporter):
+        return ReportResult(Outcome.RATE_LIMITED)
+    with transaction.atomic():
+        # The image's row lock orders the reports of one image: each one counts the
+        # reports committed before it (PostgreSQL; SQLite writers are serial anyway).
+        Image.objects.select_for_update().filter(pk=image.pk).values_list("pk").first()
+        try:
+            with transaction.atomic():
+                ImageReport.objects.create(
+                    image=image, reason=reason, note=note,
+                    reader=reporter.reader, network=reporter.network,
+                )  # fmt: skip
+        except IntegrityError:
+            return ReportResult(Outcome.REPEATED)
+        now = timezone.now()
+        Image.objects.filter(pk=image.pk).update(
+            report_count=F("report_count") + 1, last_reported_at=now
+        )
+        return ReportResult(Outcome.COUNTED, hidden=_hide_if_reported_enough(image, now))
+
+
+def _over_rate(reporter: Reporter) -> bool:
+    """Count this report against the reader's and the network's hourly allowance."""
+    over = False
+    for key in (f"report-rate:r:{reporter.reader}", f"report-rate:n:{reporter.network}"):
+        cache.add(key, 0, RATE_WINDOW)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, RATE_WINDOW)
+            count = 1
+        over = over or count > settings.IMAGE_REPORT_RATE
+    return over
+
+
+def _hide_if_reported_enough(image: Image, now: datetime) -> bool:
+    threshold = settings.IMAGE_REPORT_THRESHOLD
+    since = now - timedelta(days=settings.IMAGE_REPORT_WINDOW_DAYS)
+    # Networks are unique per image, so counting reports counts networks.
+    if ImageReport.objects.filter(image=image, created_at__gte=since).count() < threshold:
+        return False
+    if breaker_tripped():
+        return False
+    # Shown images only: hidden ones stay as they are, restored ones are immune.
+    hid = Image.objects.filter(pk=image.pk, visibility=Visibility.SHOWN).update(
+        visibility=Visibility.AUTO_HIDDEN, hidden_at=now, hidden_with=None, reviewed_at=None
+    )
+    if not hid:
+        return False
+    why = f"{threshold}+ distinct networks in {settings.IMAGE_REPORT_WINDOW_DAYS} days"
+    ModerationEvent.objects.create(
+        action=Action.AUTO_HIDE, image=image, why=why, threshold=threshold
+    )
+    _hide_lookalikes(image, Visibility.AUTO_HIDDEN, now)
+    _trip_breaker_if_needed(now)
+    return True
+
+
+# Hiding and restoring ---------------------------------------------------------------
+
+
+def lookalikes(image: Image) -> list[Image]:
+    """Other images that are the same picture: the same bytes, or (for a distinctive
+    picture) a perceptual hash within ``IMAGE_LOOKALIKE_DISTANCE`` bits. A flat or
+    nearly flat picture (a logo, a placeholder, a banner) matches by bytes only."""
+    image.refresh_from_db(fields=["sha256", "phash"])
+    same = Q(pk__in=[])
+    if image.sha256:
+        same |= Q(sha256=image.sha256)
+    found = list(Image.objects.filter(same).exclude(pk=image.pk)) if image.sha256 else []
+    if image.phash and is_distinctive(image.phash):
+        limit = settings.IMAGE_LOOKALIKE_DISTANCE
+        known = {i.pk for i in found}
+        candidates = (
+            Image.objects.exclude(pk=image.pk).exclude(pk__in=known).exclude(phash="")
+            .filter(status=Image.Status.STORED).only("pk", "phash")
+        )  # fmt: skip
+        close = [
+            c.pk
+            for c in candidates.iterator(chunk_size=2000)
+            if is_distinctive(c.phash) and hash_distance(c.phash, image.phash) <= limit
+        ]
+        found += list(Image.objects.filter(pk__in=close))
+    return found
+
+
+def _hide_lookalikes(image: Image, visibility: str, now: datetime) -> None:
+    group = [i.pk for i in lookalikes(image)]
+    Image.objects.filter(pk__in=group, visibility=Visibility.SHOWN).update(
+        visibility=visibility, hidden_at=now, hidden_with=image, reviewed_at=None
+    )
+    _after_change([image.pk, *group])
+
+
+def hide(image: Image, actor: User | None, why: str = "") -> None:
+    """Staff hide an image (restored or not) and its look-alikes."""
+    now = timezone.now()
+    with transaction.atomic():
+        Image.objects.filter(pk=image.pk).update(
+            visibility=Visibility.STAFF_HIDDEN, hidden_at=now, hidden_with=None, reviewed_at=now
+        )
+        ModerationEvent.objects.create(action=Action.HIDE, image=image, actor=actor, why=why)
+        _hide_lookalikes(image, Visibility.STAFF_HIDDEN, now)
+
+
+def restore(image: Image, actor: User | None, why: str = "") -> None:
+    """Staff put an image back, with the look-alikes hidden with it; it stays immune to
+    automatic hiding until staff lift that."""
+    now = timezone.now()
+    with transaction.atomic():
+        group = list(Image.objects.filter(Q(pk=image.pk) | Q(hidden_with=image)))
+        same_bytes = {i.sha256 for i in group if i.sha256}
+        twins = Image.objects.filter(sha256__in=same_bytes, visibility__in=HIDDEN)
+        ids = {i.pk for i in group} | set(twins.values_list("pk", flat=True))
+        Image.objects.filter(pk__in=ids).update(
+            visibility=Visibility.RESTORED, hidden_with=None, reviewed_at=now
+        )
+        ModerationEvent.objects.create(action=Action.RESTORE, image=image, actor=actor, why=why)
+        _after_change(ids)
+
+
+def dismiss(image: Image, actor: User | None, why: str = "") -> None:
+    """Staff set an image's reports aside: they no longer count toward hiding."""
+    with transaction.atomic():
+        ImageReport.objects.filter(image=image).delete()
+        Image.objects.filter(pk=image.pk).update(report_count=0, reviewed_at=timezone.now())
+        ModerationEvent.objects.create(action=Action.DISMISS, image=image, actor=actor, why=why)
+
+
+def lift_immunity(image: Image, actor: User | None, why: str = "") -> None:
+    with transaction.atomic():
+        if Image.objects.filter(pk=image.pk, visibility=Visibility.RESTORED).update(
+            visibility=Visibility.SHOWN
+        ):
+            ModerationEvent.objects.create(
+                action=Action.LIFT_IMMUNITY, image=image, actor=actor, why=why
+            )
+
+
+def mark_reviewed(images: Iterable[Image]) -> None:
+    Image.objects.filter(pk__in=[i.pk for i in images]).update(reviewed_at=timezone.now())
+
+
+def set_article_hidden(article: Article, hidden: bool, actor: User | None, why: str = "") -> None:
+    """Staff hide an article from every page, feed, sitemap and search (or show it)."""
+    from articles.search.index import index_articles
+
+    with transaction.atomic():
+        if not Article.objects.filter(pk=article.pk).exclude(hidden=hidden).update(hidden=hidden):
+            return
+        action = Action.HIDE_ARTICLE if hidden else Action.SHOW_ARTICLE
+        ModerationEvent.objects.create(action=action, article=article, actor=actor, why=why)
+        index_articles([article.pk])
+        ContentVersion.objects.bump()
+
+
+# The breaker ------------------------------------------------------------------------
+
+
+def _state() -> ModerationState:
+    state, _created = ModerationState.objects.get_or_create(id=1)
+    return state
+
+
+def breaker_tripped() -> bool:
+    return ModerationState.objects.filter(id=1, breaker_tripped_at__isnull=False).exists()
+
+
+def _trip_breaker_if_needed(now: datetime) -> None:
+    recent = ModerationEvent.objects.filter(
+        action=Action.AUTO_HIDE, created_at__gte=now - timedelta(hours=1)
+    ).count()
+    limit = settings.IMAGE_HIDE_BREAKER
+    if recent >= limit and not breaker_tripped():
+        state = _state()
+        state.breaker_tripped_at = now
+        state.save(update_fields=["breaker_tripped_at"])
+        ModerationEvent.objects.create(
+            action=Action.BREAKER_TRIP, why=f"{recent} automatic hides within an hour",
+            threshold=limit,
+        )  # fmt: skip
+        logger.warning("image hiding breaker tripped: %d automatic hides in an hour", recent)
+
+
+def reset_breaker(actor: User | None, why: str = "") -> None:
+    with transaction.atomic():
+        if ModerationState.objects.filter(id=1).update(breaker_tripped_at=None):
+            ModerationEvent.objects.create(action=Action.BREAKER_RESET, actor=actor, why=why)
+
+
+# Files and caches -------------------------------------------------------------------
+
+
+def _after_change(image_ids: Iterable[int]) -> None:
+    """Once committed: copies follow visibility (public media or quarantine), and every
+    cached page and fragment is rebuilt."""
+    ids = list(image_ids)
+    ContentVersion.objects.bump()
+    transaction.on_commit(lambda: place_copies(ids))
+
+
+def place_copies(image_ids: Iterable[int]) -> None:
+    """Put each image's copy and thumbnail where its visibility says: the public
+    media storage for shown images, the quarantine storage for hidden ones."""
+    quarantine = storages["quarantine"]
+    for image in Image.objects.filter(pk__in=list(image_ids)):
+        hidden = image.is_hidden
+        source, target = (default_storage, quarantine) if hidden else (quarantine, default_storage)
+        for name in (image.copy.name, image.thumbnail.name):
+            if name:
+                _move(name, source, target)
+
+
+def _move(name: str, source: object, target: object) -> None:
+    if not source.exists(name):  # type: ignore[attr-defined]
+        return  # already there (another image with the same bytes moved it)
+    with source.open(name, "rb") as handle:  # type: ignore[attr-defined]
+        if target.exists(name):  # type: ignore[attr-defined]
+            target.delete(name)  # type: ignore[attr-defined]
+        saved = target.save(name, handle)  # type: ignore[attr-defined]
+    if saved != name:
+        logger.error("moved image copy %s was stored as %s", name, saved)
+    source.delete(name)  # type: ignore[attr-defined]
