@@ -426,6 +426,16 @@ class Image(models.Model):
         return self.status == self.Status.STORED and not self.is_hidden and bool(self.copy)
 
 
+class ReviewQueueImage(Image):
+    """Admin's review queue (articles.admin.ReviewQueueAdmin): images hidden
+    automatically that staff have not reviewed yet."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("صورة للمراجعة")
+        verbose_name_plural = _("قائمة المراجعة: صور حجبت تلقائيا")
+
+
 class ArticleImage(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_images")
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="article_images")

@@ -264,8 +264,9 @@ def lift_immunity(image: Image, actor: User | None, why: str = "") -> None:
             )
 
 
-def mark_reviewed(images: Iterable[Image]) -> None:
-    Image.objects.filter(pk__in=[i.pk for i in images]).update(reviewed_at=timezone.now())
+def mark_reviewed(image: Image, actor: User | None, why: str = "") -> None:
+    """Staff looked at a hidden image and keep it hidden: it leaves the review queue."""
+    Image.objects.filter(pk=image.pk).update(reviewed_at=timezone.now())
 
 
 def set_article_hidden(article: Article, hidden: bool, actor: User | None, why: str = "") -> None:

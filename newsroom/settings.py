@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "csp",
+    "axes",
     "articles",
 ]
 
@@ -77,7 +78,27 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: answers a locked-out login with its own page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin sign-in throttled against password guessing (django-axes): after
+# AXES_FAILURE_LIMIT failures for one user name from one address, that pair is locked
+# out for AXES_COOLOFF_TIME hours. Counted in the cache (Redis in production), so no
+# address is written to the database; the address is read like a reporter's
+# (articles.moderation.client_address, TRUSTED_PROXY_COUNT).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "articles.moderation.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
@@ -143,6 +164,9 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-axes counts sign-in failures in the cache: one process (runserver on a
+    # laptop) counts right in local memory; several processes need the shared cache.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,11 +8,14 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from articles import admin_views
 from articles.site import views
 from articles.site.cache import cached_page
 from articles.site.sitemaps import SITEMAPS
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("admin/quarantine/<path:name>", admin_views.quarantine_file, name="quarantine-file"),
+    path("admin/moderation/reset-breaker/", admin_views.reset_breaker, name="reset-breaker"),
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon),

@@ -1,0 +1,32 @@
+"""Staff-only pages beside Django admin: quarantined copies and the breaker's reset."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from django.views.static import serve
+
+from articles import moderation
+
+
+@require_safe
+@staff_member_required
+def quarantine_file(request: HttpRequest, name: str) -> HttpResponseBase:
+    """A hidden image's copy, for staff reviewing it (never public, never cached)."""
+    response = serve(request, name, document_root=str(settings.QUARANTINE_ROOT))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@staff_member_required
+def reset_breaker(request: HttpRequest) -> HttpResponse:
+    moderation.reset_breaker(request.user, _("من لوحة الإدارة"))  # type: ignore[arg-type]
+    messages.success(request, _("استؤنف الحجب التلقائي للصور."))
+    return HttpResponseRedirect(reverse("admin:index"))

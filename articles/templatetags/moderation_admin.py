@@ -1,0 +1,29 @@
+"""Admin's moderation banner: the breaker's state and the review queue's length."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from articles.models import ModerationState, ReviewQueueImage, Visibility
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/moderation_banner.html", takes_context=True)
+def moderation_banner(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_active or not user.is_staff:
+        return {"show": False}
+    state = ModerationState.objects.filter(id=1).first()
+    queue = ReviewQueueImage.objects.filter(
+        visibility=Visibility.AUTO_HIDDEN, reviewed_at__isnull=True, hidden_with__isnull=True
+    ).count()
+    return {
+        "show": True,
+        "breaker_tripped_at": state.breaker_tripped_at if state else None,
+        "queue": queue,
+        "csrf_token": context.get("csrf_token"),
+    }
