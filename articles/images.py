@@ -222,7 +222,9 @@ def copy_image(image_id: int, *, download: Downloader = fetch_image) -> CopyResu
         data = download(image.url, _referer(image))
         twin = Image.objects.stored().filter(sha256=hashlib.sha256(data).hexdigest()).first()
         if twin is not None:
-            return _record_twin(image, twin, len(data))
+            result = _record_twin(image, twin, len(data))
+            _follow_moderation(image.id)
+            return result
         picture = process_image(data)
     except ImageError as error:
         return _record_failure(image, error)
@@ -231,7 +233,16 @@ def copy_image(image_id: int, *, download: Downloader = fetch_image) -> CopyResu
         # bug is a bug. Record it (staff can copy again) and let the worker go on.
         logger.exception("copy of image %s crashed", image.id)
         return _record_failure(image, ImageError("internal_error"))
-    return _record_copy(image, picture, len(data))
+    result = _record_copy(image, picture, len(data))
+    _follow_moderation(image.id)
+    return result
+
+
+def _follow_moderation(image_id: int) -> None:
+    """A new copy of a picture staff or readers hid is hidden too."""
+    from articles.moderation import follow_hidden  # moderation builds on this module
+
+    follow_hidden(image_id)
 
 
 def stranded_image_ids(limit: int = 100) -> list[int]:

@@ -211,6 +211,38 @@ def lookalikes(image: Image) -> list[Image]:
     return found
 
 
+def follow_hidden(image_id: int) -> bool:
+    """A newly copied image that is a picture already hidden (the same bytes, or a
+    distinctive look-alike of one) is hidden with it: a hidden photo stays hidden when
+    another outlet publishes it again. Only hidden images are compared, so this is
+    cheap enough for every copy."""
+    image = Image.objects.get(pk=image_id)
+    if image.visibility != Visibility.SHOWN:
+        return False
+    hidden = Image.objects.filter(visibility__in=HIDDEN).exclude(pk=image.pk)
+    match = hidden.filter(sha256=image.sha256).first() if image.sha256 else None
+    if match is None and image.phash and is_distinctive(image.phash):
+        limit = settings.IMAGE_LOOKALIKE_DISTANCE
+        match = next(
+            (
+                other
+                for other in hidden.exclude(phash="").iterator()
+                if is_distinctive(other.phash) and hash_distance(other.phash, image.phash) <= limit
+            ),
+            None,
+        )
+    if match is None:
+        return False
+    leader = match.hidden_with or match
+    with transaction.atomic():
+        if not Image.objects.filter(pk=image.pk, visibility=Visibility.SHOWN).update(
+            visibility=match.visibility, hidden_at=timezone.now(), hidden_with=leader
+        ):
+            return False
+        _after_change([image.pk])
+    return True
+
+
 def _hide_lookalikes(image: Image, visibility: str, now: datetime) -> None:
     group = [i.pk for i in lookalikes(image)]
     Image.objects.filter(pk__in=group, visibility=Visibility.SHOWN).update(
