@@ -354,9 +354,17 @@ def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str
                 continue
             img.attrib.update(
                 {"src": shown.placeholder_src, "width": str(image.copy_width),
-                 "height": str(image.copy_height), "alt": shown.placeholder_alt,
-                 "class": "hidden-image", "loading": "lazy"}
+                 "height": str(image.copy_height), "alt": "", "class": "hidden-image",
+                 "loading": "lazy"}
             )  # fmt: skip
+            # The reason is shown on the placeholder, as for a hidden lead.
+            box = lxml.html.Element("span", {"class": "hidden-image-box"})
+            label = lxml.html.Element("span", {"class": "hidden-image-label"})
+            label.text = shown.placeholder_alt
+            img.addprevious(box)
+            box.tail, img.tail = img.tail, None
+            box.append(img)
+            box.append(label)
             continue
         img.attrib.update(
             {"src": image.copy.url, "width": str(image.copy_width),

@@ -80,10 +80,17 @@ def client_address(request: HttpRequest) -> str:
 
 
 def network_of(address: str) -> str:
-    """The /24 of an IPv4 address, the /48 of an IPv6 one (IPv4-mapped as IPv4)."""
+    """The /24 of an IPv4 address, the /48 of an IPv6 one (IPv4-mapped as IPv4). A port
+    some proxies append ("203.0.113.5:443", "[2001:db8::1]:443") is not part of it."""
+    host = address.strip()
+    if host.startswith("[") and "]" in host:
+        host = host[1 : host.index("]")]
+    elif host.count(":") == 1:
+        host = host.split(":")[0]
     try:
-        ip = ipaddress.ip_address(address.split("%")[0])
+        ip = ipaddress.ip_address(host.split("%")[0])
     except ValueError:
+        logger.warning("report from an address that is not one; counted as one network")
         return "unknown"
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
@@ -166,7 +173,7 @@ def _hide_if_reported_enough(image: Image, now: datetime) -> bool:
     # Networks are unique per image, so counting reports counts networks.
     if ImageReport.objects.filter(image=image, created_at__gte=since).count() < threshold:
         return False
-    if breaker_tripped():
+    if breaker_tripped() or _picture_is_immune(image):
         return False
     # Shown images only: hidden ones stay as they are, restored ones are immune.
     hid = Image.objects.filter(pk=image.pk, visibility=Visibility.SHOWN).update(
@@ -178,12 +185,23 @@ def _hide_if_reported_enough(image: Image, now: datetime) -> bool:
     ModerationEvent.objects.create(
         action=Action.AUTO_HIDE, image=image, why=why, threshold=threshold
     )
-    _hide_lookalikes(image, Visibility.AUTO_HIDDEN, now)
+    _hide_lookalikes(image, Visibility.AUTO_HIDDEN, now, staff=False)
     _trip_breaker_if_needed(now)
     return True
 
 
 # Hiding and restoring ---------------------------------------------------------------
+
+
+def _picture_is_immune(image: Image) -> bool:
+    """Staff restored this picture: this row, or another row of the same bytes (one
+    file, one picture)."""
+    image.refresh_from_db(fields=["sha256", "visibility"])
+    if image.visibility == Visibility.RESTORED:
+        return True
+    return bool(image.sha256) and (
+        Image.objects.filter(sha256=image.sha256, visibility=Visibility.RESTORED).exists()
+    )
 
 
 def lookalikes(image: Image) -> list[Image]:
@@ -219,6 +237,13 @@ def follow_hidden(image_id: int) -> bool:
     image = Image.objects.get(pk=image_id)
     if image.visibility != Visibility.SHOWN:
         return False
+    if image.sha256 and (
+        Image.objects.filter(sha256=image.sha256, visibility=Visibility.RESTORED)
+        .exclude(pk=image.pk).exists()
+    ):  # fmt: skip
+        # The same bytes as a picture staff restored: immune like it.
+        Image.objects.filter(pk=image.pk).update(visibility=Visibility.RESTORED)
+        return False
     hidden = Image.objects.filter(visibility__in=HIDDEN).exclude(pk=image.pk)
     match = hidden.filter(sha256=image.sha256).first() if image.sha256 else None
     if match is None and image.phash and is_distinctive(image.phash):
@@ -243,12 +268,20 @@ def follow_hidden(image_id: int) -> bool:
     return True
 
 
-def _hide_lookalikes(image: Image, visibility: str, now: datetime) -> None:
-    group = [i.pk for i in lookalikes(image)]
-    Image.objects.filter(pk__in=group, visibility=Visibility.SHOWN).update(
+def _hide_lookalikes(image: Image, visibility: str, now: datetime, *, staff: bool) -> None:
+    """Hide the picture's other rows with it: shown look-alikes, and every row of the
+    same bytes (one file: restored twins too when staff hide it)."""
+    group = lookalikes(image)
+    movable = (Visibility.SHOWN, Visibility.RESTORED) if staff else (Visibility.SHOWN,)
+    ids = [
+        other.pk
+        for other in group
+        if other.visibility in movable or (staff and image.sha256 and other.sha256 == image.sha256)
+    ]
+    Image.objects.filter(pk__in=ids).exclude(visibility__in=HIDDEN).update(
         visibility=visibility, hidden_at=now, hidden_with=image, reviewed_at=None
     )
-    _after_change([image.pk, *group])
+    _after_change([image.pk, *ids])
 
 
 def hide(image: Image, actor: User | None, why: str = "") -> None:
@@ -259,7 +292,7 @@ def hide(image: Image, actor: User | None, why: str = "") -> None:
             visibility=Visibility.STAFF_HIDDEN, hidden_at=now, hidden_with=None, reviewed_at=now
         )
         ModerationEvent.objects.create(action=Action.HIDE, image=image, actor=actor, why=why)
-        _hide_lookalikes(image, Visibility.STAFF_HIDDEN, now)
+        _hide_lookalikes(image, Visibility.STAFF_HIDDEN, now, staff=True)
 
 
 def restore(image: Image, actor: User | None, why: str = "") -> None:
@@ -287,8 +320,11 @@ def dismiss(image: Image, actor: User | None, why: str = "") -> None:
 
 
 def lift_immunity(image: Image, actor: User | None, why: str = "") -> None:
+    """The picture (every row of the same bytes) may be hidden automatically again."""
+    image.refresh_from_db(fields=["sha256"])
+    same = Q(pk=image.pk) | (Q(sha256=image.sha256) if image.sha256 else Q(pk__in=[]))
     with transaction.atomic():
-        if Image.objects.filter(pk=image.pk, visibility=Visibility.RESTORED).update(
+        if Image.objects.filter(same, visibility=Visibility.RESTORED).update(
             visibility=Visibility.SHOWN
         ):
             ModerationEvent.objects.create(
@@ -327,11 +363,18 @@ def breaker_tripped() -> bool:
 
 
 def _trip_breaker_if_needed(now: datetime) -> None:
+    """More than IMAGE_HIDE_BREAKER automatic hides within the hour (since the last
+    reset, if staff reset it within the hour) stop automatic hiding."""
+    since = now - timedelta(hours=1)
+    last_reset = (
+        ModerationEvent.objects.filter(action=Action.BREAKER_RESET, created_at__gte=since)
+        .order_by("-created_at").values_list("created_at", flat=True).first()
+    )  # fmt: skip
     recent = ModerationEvent.objects.filter(
-        action=Action.AUTO_HIDE, created_at__gte=now - timedelta(hours=1)
+        action=Action.AUTO_HIDE, created_at__gte=last_reset or since
     ).count()
     limit = settings.IMAGE_HIDE_BREAKER
-    if recent >= limit and not breaker_tripped():
+    if recent > limit and not breaker_tripped():
         state = _state()
         state.breaker_tripped_at = now
         state.save(update_fields=["breaker_tripped_at"])
@@ -360,15 +403,28 @@ def _after_change(image_ids: Iterable[int]) -> None:
 
 
 def place_copies(image_ids: Iterable[int]) -> None:
-    """Put each image's copy and thumbnail where its visibility says: the public
-    media storage for shown images, the quarantine storage for hidden ones."""
+    """Put the copy and thumbnail files of these images where visibility says: in the
+    quarantine storage when every image using a file is hidden, else in the public
+    media storage. Decided per file: rows of the same bytes share their files."""
     quarantine = storages["quarantine"]
-    for image in Image.objects.filter(pk__in=list(image_ids)):
-        hidden = image.is_hidden
-        source, target = (default_storage, quarantine) if hidden else (quarantine, default_storage)
-        for name in (image.copy.name, image.thumbnail.name):
-            if name:
-                _move(name, source, target)
+    names: set[str] = set()
+    for copy, thumbnail in Image.objects.filter(pk__in=list(image_ids)).values_list(
+        "copy", "thumbnail"
+    ):
+        names.update(name for name in (copy, thumbnail) if name)
+    if not names:
+        return
+    public: set[str] = set()
+    for copy, thumbnail, visibility in Image.objects.filter(
+        Q(copy__in=names) | Q(thumbnail__in=names)
+    ).values_list("copy", "thumbnail", "visibility"):
+        if visibility not in HIDDEN:
+            public.update((copy, thumbnail))
+    for name in sorted(names):
+        if name in public:
+            _move(name, quarantine, default_storage)
+        else:
+            _move(name, default_storage, quarantine)
 
 
 def _move(name: str, source: object, target: object) -> None:

@@ -114,10 +114,10 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _back_to(request: HttpRequest, next_path: str, image: Image) -> str:
     """The page the reader came from, marked so their browser fetches it afresh (its
-    cached copy has no thanks) and scrolled back to the image."""
+    cached copy has no thanks), scrolled to the thanks."""
     parts = urlsplit(safe_next(request, next_path))
     query = "&".join(q for q in (parts.query, urlencode({"reported": image.pk})) if q)
-    return urlunsplit(("", "", parts.path, query, f"image-{image.pk}"))
+    return urlunsplit(("", "", parts.path, query, "messages"))
 
 
 def _from_dialog(request: HttpRequest) -> bool:
