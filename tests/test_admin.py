@@ -230,3 +230,26 @@ def test_staff_edits_refresh_the_reader_pages(admin_client, client, make_source)
     )
     forget_version()
     assert "منبر مجدّد" not in client.get("/outlets/").content.decode()  # paused: not listed
+
+
+@pytest.mark.django_db
+def test_admin_sign_in_is_locked_after_repeated_failures(client, settings) -> None:  # type: ignore[no-untyped-def]
+    """django-axes: AXES_FAILURE_LIMIT failures for one name from one address lock that
+    pair out with a clear Arabic page; the right password then still does not get in,
+    and another address is not locked."""
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+
+    cache.clear()
+    User.objects.create_superuser("editor", "editor@example.ma", "correct-horse-battery")
+    form = {"username": "editor", "password": "wrong", "next": "/admin/"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post("/admin/login/", form, REMOTE_ADDR="203.0.113.9")
+        assert response.status_code == 200  # the login form again, with its error
+    locked = client.post("/admin/login/", form, REMOTE_ADDR="203.0.113.9")
+    assert locked.status_code == 429
+    assert "الدخول موقوف مؤقتا" in locked.content.decode()
+    right = {**form, "password": "correct-horse-battery"}
+    assert client.post("/admin/login/", right, REMOTE_ADDR="203.0.113.9").status_code == 429
+    elsewhere = client.post("/admin/login/", right, REMOTE_ADDR="198.51.100.4")
+    assert elsewhere.status_code == 302
