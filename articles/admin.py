@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.urls import reverse
@@ -439,6 +439,17 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self.message_user(request, _("طُلب نسخ %(n)d صورة.") % {"n": len(ids)}, messages.SUCCESS)
 
 
+def queue_of_review(images: QuerySet[Image] | None = None) -> QuerySet[Image]:
+    """What waits for staff: images hidden automatically and not reviewed yet (not
+    those hidden with them, which show beside them), and images held while automatic
+    hiding was stopped."""
+    images = Image.objects.all() if images is None else images
+    return images.filter(
+        Q(visibility=Visibility.AUTO_HIDDEN, reviewed_at__isnull=True, hidden_with__isnull=True)
+        | Q(visibility=Visibility.SHOWN, held_at__isnull=False)
+    )
+
+
 @admin.register(ReviewQueueImage)
 class ReviewQueueAdmin(ImageAdmin):
     """Images hidden automatically that staff have not reviewed, most reported first,
@@ -449,13 +460,8 @@ class ReviewQueueAdmin(ImageAdmin):
     list_filter = [ReasonFilter, OutletFilter]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Image]:
-        return (
-            super().get_queryset(request)
-            .filter(visibility=Visibility.AUTO_HIDDEN, reviewed_at__isnull=True,
-                    hidden_with__isnull=True)
-            .prefetch_related("lookalikes")
-            .order_by("-report_count", "-last_reported_at")
-        )  # fmt: skip
+        queue = queue_of_review(super().get_queryset(request))
+        return queue.prefetch_related("lookalikes").order_by("-report_count", "-last_reported_at")
 
 
 @admin.register(ModerationEvent)

@@ -24,6 +24,7 @@ import lxml.html
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -81,6 +82,8 @@ class Picture:
     phash: str
     copy: Rendition
     thumbnail: Rendition
+    plain: bool = False
+    tone: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,11 @@ def process_image(data: bytes, *, fast: bool = True) -> Picture:
             raise ImageError("not_an_image") from error
     copy = _resize(picture, copy_width, fast)
     thumbnail = _resize(copy, settings.IMAGE_THUMBNAIL_WIDTH, fast)
+    plain, tone = picture_traits(thumbnail)
     return Picture(
         width=width, height=height, sha256=hashlib.sha256(data).hexdigest(),
         phash=perceptual_hash(copy), copy=_encode(copy), thumbnail=_encode(thumbnail),
+        plain=plain, tone=tone,
     )  # fmt: skip
 
 
@@ -186,6 +191,42 @@ def perceptual_hash(picture: PILImage.Image) -> str:
     return f"{bits:016x}"
 
 
+PLAIN_SHARE = 0.55  # of the pixels in one colour bucket: a plain picture
+TONE_DISTANCE = 48  # largest RGB distance between two look-alikes' average colours
+
+
+def picture_traits(picture: PILImage.Image) -> tuple[bool, str]:
+    """Whether a picture is plain (most of it one colour, or very few colours: a logo
+    or an emblem on a plain ground, a banner, a placeholder), and its average colour as
+    six hex digits. dHash sees only shapes in grey, so two different plain pictures, or
+    the same badge in red and in blue, look alike to it; these two traits keep them apart."""
+    data = picture.convert("RGB").resize((32, 32), PILImage.Resampling.BILINEAR).tobytes()
+    pixels = [(data[i], data[i + 1], data[i + 2]) for i in range(0, len(data), 3)]
+    buckets: dict[tuple[int, int, int], int] = {}
+    totals = [0, 0, 0]
+    for red, green, blue in pixels:
+        key = (red >> 5, green >> 5, blue >> 5)
+        buckets[key] = buckets.get(key, 0) + 1
+        totals[0] += red
+        totals[1] += green
+        totals[2] += blue
+    count = len(pixels)
+    plain = max(buckets.values()) / count >= PLAIN_SHARE or len(buckets) <= 4
+    tone = "".join(f"{total // count:02x}" for total in totals)
+    return plain, tone
+
+
+def same_tone(first: str, second: str) -> bool:
+    """Whether two average colours (``picture_traits``) could be one picture's."""
+    try:
+        a, b = bytes.fromhex(first), bytes.fromhex(second)
+    except ValueError:
+        return False
+    if len(a) != 3 or len(b) != 3:
+        return False
+    return sum((x - y) ** 2 for x, y in zip(a, b, strict=True)) <= TONE_DISTANCE**2
+
+
 def is_distinctive(phash: str) -> bool:
     """Whether a perceptual hash says enough about its picture to match look-alikes by:
     a flat or nearly flat picture (a blank placeholder, a solid banner, a logo on a
@@ -222,8 +263,10 @@ def copy_image(image_id: int, *, download: Downloader = fetch_image) -> CopyResu
         data = download(image.url, _referer(image))
         twin = Image.objects.stored().filter(sha256=hashlib.sha256(data).hexdigest()).first()
         if twin is not None:
-            result = _record_twin(image, twin, len(data))
-            _follow_moderation(image.id)
+            # One transaction: a copy of a hidden picture is never public, even briefly.
+            with transaction.atomic():
+                result = _record_twin(image, twin, len(data))
+                _follow_moderation(image.id)
             return result
         picture = process_image(data)
     except ImageError as error:
@@ -233,8 +276,9 @@ def copy_image(image_id: int, *, download: Downloader = fetch_image) -> CopyResu
         # bug is a bug. Record it (staff can copy again) and let the worker go on.
         logger.exception("copy of image %s crashed", image.id)
         return _record_failure(image, ImageError("internal_error"))
-    result = _record_copy(image, picture, len(data))
-    _follow_moderation(image.id)
+    with transaction.atomic():
+        result = _record_copy(image, picture, len(data))
+        _follow_moderation(image.id)
     return result
 
 
@@ -271,7 +315,7 @@ def _record_copy(image: Image, picture: Picture, byte_size: int) -> CopyResult:
     Image.objects.filter(id=image.id).update(
         status=Image.Status.STORED, error_code="", copied_at=timezone.now(),
         width=picture.width, height=picture.height, byte_size=byte_size,
-        sha256=picture.sha256, phash=picture.phash,
+        sha256=picture.sha256, phash=picture.phash, plain=picture.plain, tone=picture.tone,
         copy=copy_name, copy_width=picture.copy.width, copy_height=picture.copy.height,
         copy_byte_size=len(picture.copy.data), thumbnail=thumbnail_name,
         thumbnail_width=picture.thumbnail.width, thumbnail_height=picture.thumbnail.height,
@@ -285,7 +329,8 @@ def _record_twin(image: Image, twin: Image, byte_size: int) -> CopyResult:
     Image.objects.filter(id=image.id).update(
         status=Image.Status.STORED, error_code="", copied_at=timezone.now(),
         width=twin.width, height=twin.height, byte_size=byte_size, sha256=twin.sha256,
-        phash=twin.phash, copy=twin.copy.name, copy_width=twin.copy_width,
+        phash=twin.phash, plain=twin.plain, tone=twin.tone, copy=twin.copy.name,
+        copy_width=twin.copy_width,
         copy_height=twin.copy_height, copy_byte_size=twin.copy_byte_size,
         thumbnail=twin.thumbnail.name,
         thumbnail_width=twin.thumbnail_width, thumbnail_height=twin.thumbnail_height,

@@ -394,6 +394,14 @@ class Image(models.Model):
         verbose_name=_("حجبت مع"),
     )  # fmt: skip
     reviewed_at = models.DateTimeField(_("روجعت في"), null=True, blank=True)
+    # Reported enough while automatic hiding was stopped (the breaker): waits for staff.
+    held_at = models.DateTimeField(_("معلقة منذ"), null=True, blank=True)
+    # From our copy's pixels (articles.images.picture_traits): a plain picture (a logo
+    # on a plain ground, a banner, a placeholder) never matches others by perceptual
+    # hash; ``tone`` is its average colour, which look-alikes must share. Unknown (None)
+    # for copies made before these were recorded: matched by bytes only.
+    plain = models.BooleanField(_("صورة بسيطة"), null=True, blank=True)
+    tone = models.CharField(_("اللون الغالب"), max_length=6, blank=True, db_default="")
     report_count = models.PositiveIntegerField(_("البلاغات"), db_default=0)
     last_reported_at = models.DateTimeField(_("آخر بلاغ"), null=True, blank=True)
 
@@ -545,6 +553,8 @@ class ImageReport(models.Model):
     image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(_("السبب"), max_length=20, choices=ReportReason.choices)
     note = models.CharField(_("ملاحظة"), max_length=500, blank=True)
+    # Set aside by staff: kept (so the same readers cannot count again), never counted.
+    dismissed_at = models.DateTimeField(_("رفض في"), null=True, blank=True)
     reader = models.CharField(max_length=64)
     network = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("التاريخ"), default=timezone.now)
@@ -574,6 +584,9 @@ class ModerationEvent(models.Model):
         HIDE = "hide", _("حجب من الطاقم")
         RESTORE = "restore", _("إعادة")
         DISMISS = "dismiss", _("رفض البلاغات")
+        REVIEW = "review", _("مراجعة مع إبقاء الحجب")
+        FOLLOW = "follow", _("تتبع صورة أخرى (نسخة أو شبيهة)")
+        HOLD = "hold", _("تعليق بسبب توقف الحجب التلقائي")
         LIFT_IMMUNITY = "lift_immunity", _("رفع التحصين")
         BREAKER_TRIP = "breaker_trip", _("توقف الحجب التلقائي")
         BREAKER_RESET = "breaker_reset", _("استئناف الحجب التلقائي")

@@ -29,21 +29,22 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.storage import default_storage, storages
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, default_storage, storages
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from articles.images import hash_distance, is_distinctive
+from articles.images import hash_distance, is_distinctive, same_tone
 from articles.models import (
     HIDDEN,
     Article,
@@ -167,17 +168,37 @@ def _over_rate(reporter: Reporter) -> bool:
     return over
 
 
+def counted_reports(image: Image, now: datetime) -> int:
+    """Reports that count toward hiding: within the window, not dismissed, and made
+    since staff last reviewed the image. Networks are unique per image, so this counts
+    networks."""
+    image.refresh_from_db(fields=["reviewed_at"])
+    since = now - timedelta(days=settings.IMAGE_REPORT_WINDOW_DAYS)
+    if image.reviewed_at and image.reviewed_at > since:
+        since = image.reviewed_at
+    return ImageReport.objects.filter(
+        image=image, created_at__gt=since, dismissed_at__isnull=True
+    ).count()
+
+
 def _hide_if_reported_enough(image: Image, now: datetime) -> bool:
     threshold = settings.IMAGE_REPORT_THRESHOLD
-    since = now - timedelta(days=settings.IMAGE_REPORT_WINDOW_DAYS)
-    # Networks are unique per image, so counting reports counts networks.
-    if ImageReport.objects.filter(image=image, created_at__gte=since).count() < threshold:
+    if counted_reports(image, now) < threshold or _picture_is_immune(image):
         return False
-    if breaker_tripped() or _picture_is_immune(image):
+    if breaker_tripped():
+        # Queued for staff (the review queue lists held images) and tried again when
+        # the breaker is reset.
+        if Image.objects.filter(
+            pk=image.pk, visibility=Visibility.SHOWN, held_at__isnull=True
+        ).update(held_at=now):
+            ModerationEvent.objects.create(
+                action=Action.HOLD, image=image, threshold=threshold,
+                why="automatic hiding is stopped (breaker)",
+            )  # fmt: skip
         return False
     # Shown images only: hidden ones stay as they are, restored ones are immune.
     hid = Image.objects.filter(pk=image.pk, visibility=Visibility.SHOWN).update(
-        visibility=Visibility.AUTO_HIDDEN, hidden_at=now, hidden_with=None, reviewed_at=None
+        visibility=Visibility.AUTO_HIDDEN, hidden_at=now, hidden_with=None, held_at=None
     )
     if not hid:
         return False
@@ -194,94 +215,129 @@ def _hide_if_reported_enough(image: Image, now: datetime) -> bool:
 
 
 def _picture_is_immune(image: Image) -> bool:
-    """Staff restored this picture: this row, or another row of the same bytes (one
-    file, one picture)."""
-    image.refresh_from_db(fields=["sha256", "visibility"])
+    """Staff restored this picture: this row, another row of the same bytes, or a
+    look-alike (immunity follows the picture the way hiding does)."""
+    image.refresh_from_db(fields=["sha256", "phash", "plain", "tone", "visibility"])
     if image.visibility == Visibility.RESTORED:
         return True
-    return bool(image.sha256) and (
-        Image.objects.filter(sha256=image.sha256, visibility=Visibility.RESTORED).exists()
-    )
+    return _matching(image, Image.objects.filter(visibility=Visibility.RESTORED)) is not None
+
+
+def _matching(image: Image, candidates: QuerySet[Image]) -> Image | None:
+    """The first of ``candidates`` that is the same picture as ``image``."""
+    candidates = candidates.exclude(pk=image.pk)
+    if image.sha256:
+        twin = candidates.filter(sha256=image.sha256).first()
+        if twin is not None:
+            return twin
+    for other in candidates.filter(plain=False).exclude(phash=""):
+        if _look_alike(image, other):
+            return other
+    return None
+
+
+def _look_alike(image: Image, other: Image) -> bool:
+    """Two distinct copies of one photo: neither plain (unknown counts as plain), the
+    same average colour, perceptual hashes within IMAGE_LOOKALIKE_DISTANCE bits."""
+    return (
+        image.plain is False and other.plain is False
+        and bool(image.phash) and bool(other.phash)
+        and is_distinctive(image.phash) and is_distinctive(other.phash)
+        and same_tone(image.tone, other.tone)
+        and hash_distance(image.phash, other.phash) <= settings.IMAGE_LOOKALIKE_DISTANCE
+    )  # fmt: skip
 
 
 def lookalikes(image: Image) -> list[Image]:
-    """Other images that are the same picture: the same bytes, or (for a distinctive
-    picture) a perceptual hash within ``IMAGE_LOOKALIKE_DISTANCE`` bits. A flat or
-    nearly flat picture (a logo, a placeholder, a banner) matches by bytes only."""
-    image.refresh_from_db(fields=["sha256", "phash"])
-    same = Q(pk__in=[])
-    if image.sha256:
-        same |= Q(sha256=image.sha256)
-    found = list(Image.objects.filter(same).exclude(pk=image.pk)) if image.sha256 else []
-    if image.phash and is_distinctive(image.phash):
-        limit = settings.IMAGE_LOOKALIKE_DISTANCE
-        known = {i.pk for i in found}
+    """Other images that are the same picture: the same bytes, or (for a photo that is
+    not plain) a look-alike by perceptual hash and colour (``_look_alike``). A logo,
+    a placeholder or a banner matches by bytes only."""
+    image.refresh_from_db(fields=["sha256", "phash", "plain", "tone"])
+    found = (
+        list(Image.objects.filter(sha256=image.sha256).exclude(pk=image.pk))
+        if image.sha256
+        else []
+    )
+    if image.plain is False and image.phash and is_distinctive(image.phash):
+        known = {i.pk for i in found} | {image.pk}
         candidates = (
-            Image.objects.exclude(pk=image.pk).exclude(pk__in=known).exclude(phash="")
-            .filter(status=Image.Status.STORED).only("pk", "phash")
+            Image.objects.filter(status=Image.Status.STORED, plain=False).exclude(phash="")
+            .only("pk", "phash", "plain", "tone")
         )  # fmt: skip
         close = [
-            c.pk
-            for c in candidates.iterator(chunk_size=2000)
-            if is_distinctive(c.phash) and hash_distance(c.phash, image.phash) <= limit
-        ]
+            c.pk for c in candidates.iterator(chunk_size=2000)
+            if c.pk not in known and _look_alike(image, c)
+        ]  # fmt: skip
         found += list(Image.objects.filter(pk__in=close))
     return found
 
 
 def follow_hidden(image_id: int) -> bool:
-    """A newly copied image that is a picture already hidden (the same bytes, or a
-    distinctive look-alike of one) is hidden with it: a hidden photo stays hidden when
-    another outlet publishes it again. Only hidden images are compared, so this is
-    cheap enough for every copy."""
+    """A newly copied image that is a picture already moderated follows it: hidden
+    with a hidden picture (the same bytes, or a look-alike), immune with a restored
+    one. Only moderated images are compared, so this is cheap enough for every copy.
+    Called in the transaction that records the copy."""
     image = Image.objects.get(pk=image_id)
     if image.visibility != Visibility.SHOWN:
         return False
-    if image.sha256 and (
-        Image.objects.filter(sha256=image.sha256, visibility=Visibility.RESTORED)
-        .exclude(pk=image.pk).exists()
-    ):  # fmt: skip
-        # The same bytes as a picture staff restored: immune like it.
+    restored = _matching(image, Image.objects.filter(visibility=Visibility.RESTORED))
+    if restored is not None:
         Image.objects.filter(pk=image.pk).update(visibility=Visibility.RESTORED)
-        return False
-    hidden = Image.objects.filter(visibility__in=HIDDEN).exclude(pk=image.pk)
-    match = hidden.filter(sha256=image.sha256).first() if image.sha256 else None
-    if match is None and image.phash and is_distinctive(image.phash):
-        limit = settings.IMAGE_LOOKALIKE_DISTANCE
-        match = next(
-            (
-                other
-                for other in hidden.exclude(phash="").iterator()
-                if is_distinctive(other.phash) and hash_distance(other.phash, image.phash) <= limit
-            ),
-            None,
+        ModerationEvent.objects.create(
+            action=Action.FOLLOW, image=image, why=f"same picture as restored image {restored.pk}"
         )
+        return False
+    match = _matching(image, Image.objects.filter(visibility__in=HIDDEN))
     if match is None:
         return False
     leader = match.hidden_with or match
-    with transaction.atomic():
-        if not Image.objects.filter(pk=image.pk, visibility=Visibility.SHOWN).update(
-            visibility=match.visibility, hidden_at=timezone.now(), hidden_with=leader
-        ):
-            return False
-        _after_change([image.pk])
+    if not Image.objects.filter(pk=image.pk, visibility=Visibility.SHOWN).update(
+        visibility=match.visibility, hidden_at=timezone.now(), hidden_with=leader
+    ):
+        return False
+    ModerationEvent.objects.create(
+        action=Action.FOLLOW, image=image, why=f"same picture as hidden image {leader.pk}"
+    )
+    _after_change([image.pk])
     return True
 
 
 def _hide_lookalikes(image: Image, visibility: str, now: datetime, *, staff: bool) -> None:
-    """Hide the picture's other rows with it: shown look-alikes, and every row of the
-    same bytes (one file: restored twins too when staff hide it)."""
+    """After the hide commits, hide the picture's other rows in a transaction of their
+    own: the look-alike scan runs outside any lock, and the rows are locked in id order,
+    so two pictures hidden at once cannot deadlock each other."""
+    _after_change([image.pk])
+    image_id = image.pk
+    transaction.on_commit(lambda: _guarded(_spread_hide, image_id, visibility, staff))
+
+
+def _spread_hide(image_id: int, visibility: str, staff: bool) -> None:
+    image = Image.objects.get(pk=image_id)
+    if not image.is_hidden:
+        return  # restored meanwhile
     group = lookalikes(image)
-    movable = (Visibility.SHOWN, Visibility.RESTORED) if staff else (Visibility.SHOWN,)
-    ids = [
-        other.pk
-        for other in group
-        if other.visibility in movable or (staff and image.sha256 and other.sha256 == image.sha256)
-    ]
-    Image.objects.filter(pk__in=ids).exclude(visibility__in=HIDDEN).update(
-        visibility=visibility, hidden_at=now, hidden_with=image, reviewed_at=None
-    )
-    _after_change([image.pk, *ids])
+    # Shown look-alikes; for staff, every row of the same bytes, restored or not.
+    ids = sorted(
+        other.pk for other in group
+        if other.visibility == Visibility.SHOWN
+        or (staff and image.sha256 and other.sha256 == image.sha256 and not other.is_hidden)
+    )  # fmt: skip
+    if not ids:
+        return
+    with transaction.atomic():
+        rows = Image.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        locked = [i.pk for i in rows if not i.is_hidden]
+        Image.objects.filter(pk__in=locked).update(
+            visibility=visibility, hidden_at=timezone.now(), hidden_with=image, held_at=None
+        )
+        # Their own records, apart from the hides the breaker counts.
+        ModerationEvent.objects.bulk_create(
+            ModerationEvent(
+                action=Action.FOLLOW, image_id=pk, why=f"look-alike of image {image_id}"
+            )
+            for pk in locked
+        )
+        _after_change(locked)
 
 
 def hide(image: Image, actor: User | None, why: str = "") -> None:
@@ -312,20 +368,29 @@ def restore(image: Image, actor: User | None, why: str = "") -> None:
 
 
 def dismiss(image: Image, actor: User | None, why: str = "") -> None:
-    """Staff set an image's reports aside: they no longer count toward hiding."""
+    """Staff set an image's reports aside: kept as evidence (and so the same readers
+    cannot count again), they no longer count toward hiding."""
+    now = timezone.now()
     with transaction.atomic():
-        ImageReport.objects.filter(image=image).delete()
-        Image.objects.filter(pk=image.pk).update(report_count=0, reviewed_at=timezone.now())
+        ImageReport.objects.filter(image=image, dismissed_at__isnull=True).update(dismissed_at=now)
+        Image.objects.filter(pk=image.pk).update(report_count=0, reviewed_at=now, held_at=None)
         ModerationEvent.objects.create(action=Action.DISMISS, image=image, actor=actor, why=why)
 
 
 def lift_immunity(image: Image, actor: User | None, why: str = "") -> None:
-    """The picture (every row of the same bytes) may be hidden automatically again."""
-    image.refresh_from_db(fields=["sha256"])
-    same = Q(pk=image.pk) | (Q(sha256=image.sha256) if image.sha256 else Q(pk__in=[]))
+    """The picture (this row, its same-bytes rows and restored look-alikes: what
+    immunity covers) may be hidden automatically again."""
+    image.refresh_from_db()
+    restored = Image.objects.filter(visibility=Visibility.RESTORED)
+    ids = [image.pk] + [
+        other.pk
+        for other in restored.exclude(pk=image.pk)
+        if (image.sha256 and other.sha256 == image.sha256) or _look_alike(image, other)
+    ]
     with transaction.atomic():
-        if Image.objects.filter(same, visibility=Visibility.RESTORED).update(
-            visibility=Visibility.SHOWN
+        # A review too: only reports made from now on count toward hiding it.
+        if Image.objects.filter(pk__in=ids, visibility=Visibility.RESTORED).update(
+            visibility=Visibility.SHOWN, reviewed_at=timezone.now()
         ):
             ModerationEvent.objects.create(
                 action=Action.LIFT_IMMUNITY, image=image, actor=actor, why=why
@@ -334,7 +399,9 @@ def lift_immunity(image: Image, actor: User | None, why: str = "") -> None:
 
 def mark_reviewed(image: Image, actor: User | None, why: str = "") -> None:
     """Staff looked at a hidden image and keep it hidden: it leaves the review queue."""
-    Image.objects.filter(pk=image.pk).update(reviewed_at=timezone.now())
+    with transaction.atomic():
+        Image.objects.filter(pk=image.pk).update(reviewed_at=timezone.now())
+        ModerationEvent.objects.create(action=Action.REVIEW, image=image, actor=actor, why=why)
 
 
 def set_article_hidden(article: Article, hidden: bool, actor: User | None, why: str = "") -> None:
@@ -386,9 +453,16 @@ def _trip_breaker_if_needed(now: datetime) -> None:
 
 
 def reset_breaker(actor: User | None, why: str = "") -> None:
+    """Automatic hiding resumes; images held while it was stopped are decided now."""
     with transaction.atomic():
-        if ModerationState.objects.filter(id=1).update(breaker_tripped_at=None):
-            ModerationEvent.objects.create(action=Action.BREAKER_RESET, actor=actor, why=why)
+        if not ModerationState.objects.filter(id=1).update(breaker_tripped_at=None):
+            return
+        ModerationEvent.objects.create(action=Action.BREAKER_RESET, actor=actor, why=why)
+    for image in Image.objects.filter(held_at__isnull=False).order_by("pk"):
+        with transaction.atomic():
+            Image.objects.select_for_update().filter(pk=image.pk).values_list("pk").first()
+            if not _hide_if_reported_enough(image, timezone.now()):
+                Image.objects.filter(pk=image.pk).update(held_at=None)
 
 
 # Files and caches -------------------------------------------------------------------
@@ -399,7 +473,16 @@ def _after_change(image_ids: Iterable[int]) -> None:
     cached page and fragment is rebuilt."""
     ids = list(image_ids)
     ContentVersion.objects.bump()
-    transaction.on_commit(lambda: place_copies(ids))
+    transaction.on_commit(lambda: _guarded(place_copies, ids))
+
+
+def _guarded(work: Callable[..., None], *args: object) -> None:
+    """Work done after a commit: a failure is logged for staff (the repair sweep,
+    ``repair_copies``, puts files right later), never shown to the reader."""
+    try:
+        work(*args)
+    except Exception:
+        logger.exception("moderation follow-up %s failed", getattr(work, "__name__", work))
 
 
 def place_copies(image_ids: Iterable[int]) -> None:
@@ -427,13 +510,37 @@ def place_copies(image_ids: Iterable[int]) -> None:
             _move(name, default_storage, quarantine)
 
 
-def _move(name: str, source: object, target: object) -> None:
-    if not source.exists(name):  # type: ignore[attr-defined]
-        return  # already there (another image with the same bytes moved it)
-    with source.open(name, "rb") as handle:  # type: ignore[attr-defined]
-        if target.exists(name):  # type: ignore[attr-defined]
-            target.delete(name)  # type: ignore[attr-defined]
-        saved = target.save(name, handle)  # type: ignore[attr-defined]
-    if saved != name:
-        logger.error("moved image copy %s was stored as %s", name, saved)
-    source.delete(name)  # type: ignore[attr-defined]
+def repair_copies(hours: int = 24) -> int:
+    """Put right the files of images moderated within ``hours`` (a move that failed or
+    was cut short). The scheduler runs it every few minutes; returns images checked."""
+    since = timezone.now() - timedelta(hours=hours)
+    ids = list(
+        Image.objects.filter(Q(hidden_at__gte=since) | Q(reviewed_at__gte=since))
+        .values_list("pk", flat=True)
+    )  # fmt: skip
+    place_copies(ids)
+    return len(ids)
+
+
+def _move(name: str, source: Storage, target: Storage) -> None:
+    """Copy ``name`` to ``target``, check it arrived whole, then delete it from
+    ``source``: a failure at any point leaves the file in at least one place."""
+    if not source.exists(name):
+        return  # already where it belongs (or moved by a twin)
+    with source.open(name, "rb") as handle:
+        data = handle.read()
+    if target.exists(name):
+        with target.open(name, "rb") as handle:
+            same = handle.read() == data
+        if not same:
+            target.delete(name)
+    if not target.exists(name):
+        saved = target.save(name, ContentFile(data))
+        if saved != name:
+            logger.error("moved image copy %s was stored as %s", name, saved)
+            return
+    with target.open(name, "rb") as handle:
+        if handle.read() != data:
+            logger.error("moved image copy %s did not arrive whole", name)
+            return
+    source.delete(name)

@@ -6,7 +6,8 @@ from typing import Any
 
 from django import template
 
-from articles.models import ModerationState, ReviewQueueImage, Visibility
+from articles.admin import queue_of_review
+from articles.models import ModerationState
 
 register = template.Library()
 
@@ -18,9 +19,7 @@ def moderation_banner(context: dict[str, Any]) -> dict[str, Any]:
     if user is None or not user.is_active or not user.is_staff:
         return {"show": False}
     state = ModerationState.objects.filter(id=1).first()
-    queue = ReviewQueueImage.objects.filter(
-        visibility=Visibility.AUTO_HIDDEN, reviewed_at__isnull=True, hidden_with__isnull=True
-    ).count()
+    queue = queue_of_review().count()
     return {
         "show": True,
         "breaker_tripped_at": state.breaker_tripped_at if state else None,
