@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.urls import reverse
@@ -241,7 +241,8 @@ class ArticleAdmin(ChangesWhatReadersSee):
     date_hierarchy = "published_at"
     list_select_related = ["source", "category"]
     raw_id_fields = ["source"]
-    readonly_fields = ["key", "content_hash", "fetched_at", "updated_at"]
+    # "hidden" changes only through the hide/show actions, which record who and why.
+    readonly_fields = ["key", "content_hash", "fetched_at", "updated_at", "hidden"]
     inlines = [ArticleImageInline]
 
     @admin.action(description=_("احجب المقالات المختارة عن القراء"))
@@ -351,7 +352,9 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                "mark_reviewed", "copy_again"]  # fmt: skip
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Image]:
-        return super().get_queryset(request).prefetch_related("articles__source")
+        # The outlets column needs the outlets' names, not the articles' bodies.
+        articles = Article.objects.select_related("source").only("id", "source__name")
+        return super().get_queryset(request).prefetch_related(Prefetch("articles", articles))
 
     @admin.display(description=_("المعاينة"))
     def preview(self, image: Image) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.urls import reverse
@@ -17,6 +18,7 @@ from articles import moderation
 
 @require_safe
 @staff_member_required
+@permission_required("articles.view_image", raise_exception=True)
 def quarantine_file(request: HttpRequest, name: str) -> HttpResponseBase:
     """A hidden image's copy, for staff reviewing it (never public, never cached)."""
     response = serve(request, name, document_root=str(settings.QUARANTINE_ROOT))
@@ -26,6 +28,7 @@ def quarantine_file(request: HttpRequest, name: str) -> HttpResponseBase:
 
 @require_POST
 @staff_member_required
+@permission_required("articles.change_image", raise_exception=True)
 def reset_breaker(request: HttpRequest) -> HttpResponse:
     moderation.reset_breaker(request.user, _("من لوحة الإدارة"))  # type: ignore[arg-type]
     messages.success(request, _("استؤنف الحجب التلقائي للصور."))

@@ -357,6 +357,13 @@ def _store(name: str, data: bytes) -> str:
     return default_storage.save(path, ContentFile(data))
 
 
+def _outermost_link(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    found = None
+    for ancestor in element.iterancestors("a"):
+        found = ancestor
+    return found
+
+
 @dataclass(frozen=True)
 class BodyImages:
     """How a page shows a body's images: our copies by original URL, and for hidden
@@ -393,6 +400,11 @@ def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str
             continue
         alt = img.get("alt") or ""
         img.attrib.clear()
+        enclosing = _outermost_link(img)
+        if image.is_hidden and enclosing is not None:
+            # The outlet's link around the picture (often to the full-size file) goes too.
+            enclosing.drop_tag()
+            enclosing = None
         if image.is_hidden:
             if not shown.placeholder_src:
                 img.drop_tree()
@@ -419,10 +431,12 @@ def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str
         if shown.report_href is not None:
             link = lxml.html.Element(
                 "a", {"class": "report-link", "href": shown.report_href(image),
-                      "data-report-image": ""},
+                      "rel": "nofollow", "data-report-image": ""},
             )  # fmt: skip
             link.text = shown.report_text
-            link.tail, img.tail = img.tail, None
-            img.addnext(link)
+            # After the outlet's own link, if the picture is inside one: no nested links.
+            anchor = enclosing if enclosing is not None else img
+            link.tail, anchor.tail = anchor.tail, None
+            anchor.addnext(link)
     # Serialise the wrapper (so its text is escaped too) and drop its tags.
     return str(lxml.html.tostring(root, encoding="unicode"))[len("<div>") : -len("</div>")]

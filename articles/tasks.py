@@ -62,3 +62,12 @@ def copy_image(self, image_id: int) -> dict[str, object]:  # type: ignore[no-unt
     if result.should_retry:
         raise self.retry(countdown=COPY_RETRY_BASE_SECONDS * 2**self.request.retries)
     return {"status": result.status, "error": result.error_code}
+
+
+@shared_task(ignore_result=True)
+def repair_image_copies() -> int:
+    """Files of images moderated in the last day follow their visibility (a move that
+    failed after its commit is put right here)."""
+    from articles.moderation import repair_copies
+
+    return repair_copies()

@@ -11,4 +11,5 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "schedule-due-sources": {"task": "articles.tasks.schedule_due_sources", "schedule": 60.0},
+    "repair-image-copies": {"task": "articles.tasks.repair_image_copies", "schedule": 600.0},
 }

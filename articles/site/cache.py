@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -116,6 +117,15 @@ def page_key(request: HttpRequest, version: Version) -> str:
     return f"page:{version.number}:{language}:{request.method}:{encoding}:{digest}"
 
 
+def _has_messages(request: HttpRequest) -> bool:
+    """A message really waits for this reader: the messages cookie is there and its
+    signature holds (a made-up cookie must not turn the page cache off)."""
+    value = request.COOKIES.get(MESSAGES_COOKIE)
+    if not value:
+        return False
+    return bool(CookieStorage(request)._decode(value))  # type: ignore[attr-defined]
+
+
 class PageCacheMiddleware:
     """Whole responses of ``@cached_page`` views, as sent: compressed by GZipMiddleware
     and with the ETag ConditionalGetMiddleware computed on the uncompressed body (both
@@ -132,7 +142,7 @@ class PageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD") or not settings.PAGE_CACHE_SECONDS:
             return self.get_response(request)
-        if MESSAGES_COOKIE in request.COOKIES:
+        if _has_messages(request):
             # A message waits for this reader (the thanks for a report): their page is
             # their own, neither answered from the cache nor stored in it (the response
             # deletes the cookie, and a response setting cookies is never kept).

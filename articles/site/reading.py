@@ -38,6 +38,7 @@ from articles.search.highlight import highlight, snippet
 from articles.search.index import Filters, Order, body_text, find
 from articles.search.words import Query
 from articles.site.paging import PAGE_SIZE, Page, keyset_page
+from articles.templatetags.reading import back_path
 
 TICKER_SIZE = 60
 LEAD_COUNT = 5
@@ -148,7 +149,7 @@ def article_body(request: HttpRequest, article: Article) -> str:
     if not article.body_html:
         return ""
     language = get_language()
-    back = urlencode({"next": request.path})
+    back = urlencode({"next": back_path(request)})
     images = BodyImages(
         by_url={link.image.url: link.image for link in article.pictures[1:]},
         placeholder_src=static("img/hidden.svg"),
@@ -168,7 +169,8 @@ def article_page(articles: ArticleQuerySet, params: QueryDict) -> Page:
 
 def home_blocks() -> HomeBlocks:
     newest = with_images(Article.objects.listed()[: LEAD_COUNT * 4 + LATEST_COUNT])
-    illustrated = [a for a in newest if a.shown_images]
+    # Stories whose first picture (the one a card draws) is shown.
+    illustrated = [a for a in newest if a.pictures and not a.pictures[0].image.is_hidden]
     leads = illustrated[:LEAD_COUNT]
     latest = [a for a in newest if a not in leads][:LATEST_COUNT]
     sections = [

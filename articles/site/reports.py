@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from articles import moderation
 from articles.models import Image, ReportReason
+from articles.text import INVISIBLE_CONTROLS
 
 READER_COOKIE = "newsroom_reader"
 READER_SALT = "newsroom.reader"
@@ -76,14 +77,14 @@ def safe_next(request: HttpRequest, value: str) -> str:
 @require_safe
 def report_form(request: HttpRequest, pk: int) -> HttpResponse:
     """The report form for one image (what the image's report link opens)."""
-    image = get_object_or_404(Image, pk=pk, status=Image.Status.STORED)
+    image = _reportable(pk)
     form = ReportForm(initial={"next": safe_next(request, request.GET.get("next", ""))})
     return _form_page(request, image, form)
 
 
 @require_POST
 def report(request: HttpRequest, pk: int) -> HttpResponse:
-    image = get_object_or_404(Image, pk=pk, status=Image.Status.STORED)
+    image = _reportable(pk)
     form = ReportForm(request.POST)
     wants_json = "application/json" in request.headers.get("Accept", "")
     if not form.is_valid():
@@ -95,9 +96,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if new_reader:
         reader_id = secrets.token_urlsafe(24)
     reporter = moderation.Reporter.of(reader_id, moderation.client_address(request))
-    moderation.report_image(
-        image, reporter, form.cleaned_data["reason"], form.cleaned_data["note"]
-    )
+    note = INVISIBLE_CONTROLS.sub("", form.cleaned_data["note"]).strip()
+    moderation.report_image(image, reporter, form.cleaned_data["reason"], note)
     # The same thanks whatever happened: counted, repeated or over the rate limit.
     if wants_json:
         response: HttpResponse = JsonResponse({"message": thanks()})
@@ -110,6 +110,12 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
             secure=request.is_secure(), httponly=True, samesite="Lax",
         )  # fmt: skip
     return response
+
+
+def _reportable(pk: int) -> Image:
+    """A stored image that some visible article shows (else 404)."""
+    images = Image.objects.filter(status=Image.Status.STORED, articles__hidden=False)
+    return get_object_or_404(images.distinct(), pk=pk)
 
 
 def _back_to(request: HttpRequest, next_path: str, image: Image) -> str:

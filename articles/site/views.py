@@ -124,6 +124,8 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         "Disallow: /admin/",
         "Disallow: /search/",
         "Disallow: /fr/search/",
+        "Disallow: /images/",
+        "Disallow: /fr/images/",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

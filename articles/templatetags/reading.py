@@ -86,11 +86,21 @@ def machine_time(value: datetime | None) -> str:
     return timezone.localtime(value).replace(microsecond=0).isoformat()
 
 
+def back_path(request: Any) -> str:
+    """Where a reader returns after reporting: this page with the parameters it reads
+    (the cache key's for cached pages; all of them on the search page, never cached)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name == "search":
+        return str(request.get_full_path())
+    query = page_query(request)
+    return f"{request.path}?{query}" if query else str(request.path)
+
+
 @register.simple_tag(takes_context=True)
 def report_link(context: dict[str, Any], image: Image) -> str:
     """The address of ``image``'s report form, coming back to this page afterwards."""
     request = context.get("request")
-    back = urlencode({"next": request.path}) if request is not None else ""
+    back = urlencode({"next": back_path(request)}) if request is not None else ""
     return f"{image_report_path(image.pk, translation.get_language())}?{back}"
 
 

@@ -36,13 +36,11 @@
   }
 
   function thank(message) {
-    var body = part("body");
-    body.textContent = "";
-    var note = document.createElement("p");
-    note.className = "report-thanks";
-    note.setAttribute("role", "status");
-    note.textContent = message;
-    body.appendChild(note);
+    // The live region was in the dialog from the start: filling it is announced.
+    part("body").hidden = true;
+    var status = part("status");
+    status.hidden = false;
+    status.textContent = message;
     part("close").focus();
   }
 
@@ -50,7 +48,9 @@
     event.preventDefault();
     var form = event.target;
     var button = form.querySelector("button[type=submit]");
-    if (button) button.disabled = true;
+    if (button && button.getAttribute("aria-disabled") === "true") return;
+    // aria-disabled, not disabled: the button keeps the focus it has.
+    if (button) button.setAttribute("aria-disabled", "true");
     part("error").hidden = true;
     fetch(form.action, {
       method: "POST",
@@ -68,7 +68,7 @@
         throw new Error(String(response.status));
       })
       .catch(function () {
-        if (button) button.disabled = false;
+        if (button) button.removeAttribute("aria-disabled");
         failed();
       });
   }
@@ -84,6 +84,9 @@
     }
     opener = link;
     part("error").hidden = true;
+    part("status").hidden = true;
+    part("status").textContent = "";
+    part("body").hidden = false;
     part("body").innerHTML = template.content.querySelector("[data-report-body]").innerHTML;
     dialog.showModal();
     fetch(link.href, { credentials: "same-origin", headers: HEADERS })
