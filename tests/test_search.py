@@ -687,3 +687,22 @@ def test_reindex_command_rebuilds_the_index(make_source) -> None:
     call_command("reindex", stdout=out)
     assert out.getvalue().strip() == "indexed 2 articles"
     assert len(find(parse_query("خبر"), Filters())) == 2
+
+
+@pytest.mark.postgres
+def test_relevance_ranks_the_newest_matches_only(make_source, monkeypatch) -> None:
+    """Scoring every match of a common word is slow; relevance orders the newest
+    RELEVANCE_POOL matches (the best of what is recent, as news readers want)."""
+    from articles.search import index
+
+    monkeypatch.setattr(index, "RELEVANCE_POOL", 3)
+    store_entries(make_source(), [
+        entry("old-best", "الماء الماء في العنوان", minutes_ago=100),
+        *(entry(f"new{n}", "خبر", f"نص عن الماء رقم {n}", minutes_ago=n) for n in range(3)),
+    ], fetched_at=NOW)  # fmt: skip
+    by_id = dict(Article.objects.values_list("id", "key"))
+    hits = find(parse_query("الماء"), Filters(), order="relevance")
+    assert sorted(by_id[h.article_id] for h in hits) == ["new0", "new1", "new2"]
+    monkeypatch.setattr(index, "RELEVANCE_POOL", 2000)
+    hits = find(parse_query("الماء"), Filters(), order="relevance")
+    assert by_id[hits[0].article_id] == "old-best"

@@ -46,8 +46,16 @@ def snippet(texts: Iterable[str], wanted: frozenset[str]) -> SafeString:
         if hit is None:
             fallback = fallback or text[:FALLBACK_TEXT]
             continue
-        pieces = list(spans(text))
-        word_pieces = [i for i, piece in enumerate(pieces) if piece[2]]
+        # Cut the text into pieces only as far as the window needs (and one word more,
+        # to know whether to end with "…"): a body is long, a snippet is not.
+        pieces: list[tuple[int, int, bool]] = []
+        word_pieces: list[int] = []
+        for piece in spans(text):
+            pieces.append(piece)
+            if piece[2]:
+                word_pieces.append(len(pieces) - 1)
+                if len(word_pieces) > hit + SNIPPET_WORDS:
+                    break
         # Word n of the normalised text is, but for rare characters, word n here.
         first = max(0, min(hit, len(word_pieces) - 1) - SNIPPET_BEFORE)
         return _window(text, pieces, word_pieces, first, wanted)

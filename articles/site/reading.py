@@ -37,6 +37,7 @@ from articles.models import (
 from articles.search.highlight import highlight, snippet
 from articles.search.index import Filters, Order, body_text, find
 from articles.search.words import Query
+from articles.site.cache import cached
 from articles.site.paging import PAGE_SIZE, Page, keyset_page
 from articles.templatetags.reading import back_path
 
@@ -245,6 +246,20 @@ def news_article_data(article: Article, url: str, image_url: str) -> dict[str, A
     if article.category:
         data["articleSection"] = article.category.display_name
     return data
+
+
+def search_choices() -> dict[str, list[tuple[str, str]]]:
+    """The search form's outlet and section lists as (slug, name) pairs, in the
+    edition's language, kept by content version (outlets change with staff edits)."""
+
+    def build() -> dict[str, list[tuple[str, str]]]:
+        sources = Source.objects.only("name", "name_latin", "slug").order_by("name")
+        return {
+            "source_choices": [(s.slug, s.display_name) for s in sources],
+            "section_choices": [(c.slug, c.display_name) for c in Category.objects.all()],
+        }
+
+    return cached("search-choices", build)
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def search(request: HttpRequest) -> HttpResponse:
     """Search results. Not cached whole: every query is its own page, and readers'
     queries would only push the site's pages out of the cache."""
     form = SearchForm(request.GET)
-    context: dict[str, Any] = {"form": form}
+    context: dict[str, Any] = {"form": form, **reading.search_choices()}
     if not form.is_valid():
         context["query"] = form.display_query
         return render(request, "articles/search.html", context, status=400)
