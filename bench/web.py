@@ -26,7 +26,15 @@ Layout of one run, for SQLite and then (when it answers) PostgreSQL:
   a static file served by the same worker (the baseline, measured at the start and at
   the end of each server run): requests/second with 4 connections, p50/p99 latency
   with 1 connection (one sync worker serves one request at a time, so at 4 connections
-  each request would also wait for the 3 ahead of it).
+  each request would also wait for the 3 ahead of it);
+* "report this image": the pages measured carry the report control (a plain link per
+  image, counted in each page); then, on the same database, a gunicorn run with
+  IMAGE_REPORT_RATE and IMAGE_REPORT_THRESHOLD set very high has 20 readers at once
+  (threads in a spawned client process, each with its own cookies and its socket bound
+  to 127.0.N.1, so each comes from its own /24) GET report form pages, POST reports of
+  many stored images (Accept: application/json) and GET a cached page, every request
+  timed; then a run with the default settings times the report that hides an image
+  (the look-alike scan over every stored image's perceptual hash), one at a time.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import argparse
 import contextlib
 import gzip
 import hashlib
+import http.client
 import io
 import json
 import math
@@ -49,6 +58,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -57,7 +67,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from benchlib import (
     DEFAULT_SEED,
@@ -86,6 +96,20 @@ DEEP_PAGE = 2_000
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 TARGET_P50_MS = 25.0
 TARGET_HOME_RATIO = 0.50
+READERS = 20  # concurrent readers of the report measurement
+REPORTS = 50  # reports per reader (QUICK_REPORTS with --quick)
+QUICK_REPORTS = 10
+HIDES = 5  # images hidden one at a time for the hiding path (QUICK_HIDES with --quick)
+QUICK_HIDES = 3
+LOOKALIKES = 2  # look-alike rows (another outlet's copy of the picture) per hidden image
+COUNTED_RATE = 1_000_000  # IMAGE_REPORT_RATE of the counted run: nothing is rate limited
+COUNTED_THRESHOLD = 1_000_000  # IMAGE_REPORT_THRESHOLD of the counted run: nothing hides
+# Settings the counted and hiding runs control: anything the caller's environment has
+# for them is dropped, so that the hiding run has the code's defaults.
+MODERATION_SETTINGS = (
+    "IMAGE_REPORT_THRESHOLD", "IMAGE_REPORT_WINDOW_DAYS", "IMAGE_REPORT_RATE",
+    "IMAGE_HIDE_BREAKER", "IMAGE_LOOKALIKE_DISTANCE", "TRUSTED_PROXY_COUNT",
+)  # fmt: skip
 
 # How often each section is the one an article is filed under (national news and
 # accidents dominate Moroccan outlets): at 100,000 articles "society" has some 45,000,
@@ -267,8 +291,12 @@ def _write_pictures(count: int) -> list[dict[str, Any]]:
     the second database reuses the files."""
     from django.conf import settings
 
+    from articles import images
     from articles.images import _encode, _resize, _store, perceptual_hash
 
+    # Whether a picture is plain and its average colour, where the app records them
+    # (look-alikes must be neither plain nor of another colour).
+    traits = getattr(images, "picture_traits", None)
     index_file = Path(settings.MEDIA_ROOT) / f"bench-pictures-{count}.json"
     if index_file.exists():
         return list(json.loads(index_file.read_text()))
@@ -291,6 +319,8 @@ def _write_pictures(count: int) -> list[dict[str, Any]]:
                 "thumbnail_width": thumb_r.width, "thumbnail_height": thumb_r.height,
             }
         )  # fmt: skip
+        if traits is not None:
+            pictures[-1]["plain"], pictures[-1]["tone"] = traits(thumbnail)
     index_file.write_text(json.dumps(pictures))
     return pictures
 
@@ -401,7 +431,16 @@ def _load(env: dict[str, str], count: int, seed: int, corpus: Path, conn: Any) -
     from django.db import connection
     from django.db.models import Count
 
-    from articles.models import Article, ArticleImage, Category, ContentVersion, Image, Source
+    from articles.models import (
+        Article,
+        ArticleImage,
+        Category,
+        ContentVersion,
+        Image,
+        ReportReason,
+        Source,
+        Visibility,
+    )
     from articles.site.paging import PAGE_SIZE, encode_cursor
     from articles.store import store_entries
 
@@ -442,6 +481,8 @@ def _load(env: dict[str, str], count: int, seed: int, corpus: Path, conn: Any) -
         "width", "height", "byte_size", "sha256", "phash", "copy", "copy_width",
         "copy_height", "copy_byte_size", "thumbnail", "thumbnail_width", "thumbnail_height",
     ]  # fmt: skip
+    columns = {field.name for field in Image._meta.get_fields()}
+    fields += [f for f in ("plain", "tone") if f in columns and f in pictures[0]]
     q = connection.ops.quote_name
     table = q(Image._meta.db_table)
     assignments = ", ".join(f"{q(f)} = %s" for f in ["status", "copied_at", "attempts", *fields])
@@ -472,15 +513,23 @@ def _load(env: dict[str, str], count: int, seed: int, corpus: Path, conn: Any) -
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     t3 = time.perf_counter()
 
-    # What to ask for: the newest illustrated article, the biggest section (and its
-    # page DEEP_PAGE, or the deepest it has), the biggest outlet.
+    # What to ask for: the newest illustrated article (its first picture stored and
+    # shown: the lead, with its report link), the biggest section (and its page
+    # DEEP_PAGE, or the deepest it has), the biggest outlet.
     link = (
-        ArticleImage.objects.filter(image__status=Image.Status.STORED)
+        ArticleImage.objects.filter(
+            position=0,
+            image__status=Image.Status.STORED,
+            image__visibility=Visibility.SHOWN,
+        )
         .order_by("-article__published_at", "-article_id")
-        .values_list("article_id", "article__source__slug")
+        .values_list("article_id", "article__source__slug", "image_id")
         .first()
     )
     assert link is not None, "no illustrated article"
+    # Images to report, in a fixed order: stored ones, the measured article's lead aside.
+    report_images = [row[-1] for row in stored_rows if row[-1] != link[2]]
+    random.Random(seed + 5).shuffle(report_images)
     sections = list(
         Category.objects.annotate(n=Count("articles")).order_by("-n").values_list("slug", "n")
     )
@@ -519,6 +568,9 @@ def _load(env: dict[str, str], count: int, seed: int, corpus: Path, conn: Any) -
             "sections": sections,
             "outlet_count": outlet_count,
             "deep_page": page,
+            "lead_image": link[2],
+            "report_images": report_images,
+            "reasons": list(ReportReason.values),
             "urls": {
                 "home": "/",
                 "article": f"/{link[1]}/{link[0]}/",
@@ -542,6 +594,20 @@ def manage(env: dict[str, str], *command: str) -> None:
         cwd=REPO,
         check=True,
     )
+
+
+def write_profile(out: Any, profile: Any, per: int, *, top: int) -> None:
+    """The ``top`` functions of a cProfile by own time, per request (``per`` of them)."""
+    import pstats
+
+    raw = pstats.Stats(profile, stream=io.StringIO()).stats  # type: ignore[attr-defined]
+    rows = sorted(raw.items(), key=lambda kv: kv[1][2], reverse=True)
+    for (filename, line, func), (_cc, calls, own, cum, _callers) in rows[:top]:
+        where = "/".join(Path(filename).parts[-2:]) if filename != "~" else "~"
+        out.write(
+            f"   {own / per * 1000:7.2f} own {cum / per * 1000:7.2f} cum "
+            f"{calls / per:>7.0f} calls  {where}:{line}({func})\n"
+        )
 
 
 def free_port() -> int:
@@ -693,7 +759,15 @@ def check_page(base: str, name: str, path: str) -> dict[str, Any]:
         "stories": text.count(b'<article class="story'),
         "items": text.count(b"<item>"),
         "media": re.search(rb'src="(/media/images/[^"]+)"', text),
+        # The report control: one plain link per image shown, the lead's in its figure;
+        # no per-reader CSRF token in a page that may be cached.
+        "report_links": text.count(b"data-report-image"),
+        "lead_report": bool(LEAD_REPORT.search(text)),
+        "csrf_tokens": text.count(b"csrfmiddlewaretoken"),
     }
+
+
+LEAD_REPORT = re.compile(rb'<figure class="lead-figure"(?:(?!</figure>).)*data-report-image', re.S)
 
 
 def server_run(
@@ -732,6 +806,484 @@ def server_run(
     return results
 
 
+# --------------------------------------------------------------------------- reports
+
+
+def moderation_env(env: dict[str, str], **settings: int) -> dict[str, str]:
+    """``env`` with the moderation settings at the code's defaults, but for ``settings``."""
+    clean = {k: v for k, v in env.items() if k not in MODERATION_SETTINGS}
+    return {**clean, **{name: str(value) for name, value in settings.items()}}
+
+
+def form_path(image: int, back: str) -> str:
+    """The report form of ``image`` as a page's report link gives it."""
+    return f"/images/{image}/?{urlencode({'next': back})}"
+
+
+TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class Reader:
+    """One reader: their own cookies, and their own network (the client socket bound
+    to ``source``, 127.0.N.1, so the server sees a /24 of its own)."""
+
+    def __init__(self, port: int, source: str) -> None:
+        self.source = source
+        self.connection = http.client.HTTPConnection(
+            "127.0.0.1", port, timeout=60, source_address=(source, 0)
+        )
+        self.cookies: dict[str, str] = {}
+        self.token = ""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, bytes, float]:
+        """(status, body decompressed, seconds from sending to the last byte). gunicorn's
+        sync worker closes every connection, so each request connects anew (as wrk's)."""
+        sent = {"Accept-Encoding": "gzip", **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        t0 = time.perf_counter()
+        try:
+            self.connection.request(method, path, body=body, headers=sent)
+            response = self.connection.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException):
+            self.connection.close()
+            return 0, b"", time.perf_counter() - t0
+        seconds = time.perf_counter() - t0
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            if value and "max-age=0" not in header.lower():
+                self.cookies[name.strip()] = value.strip()
+            else:
+                self.cookies.pop(name.strip(), None)
+        if response.getheader("Content-Encoding") == "gzip":
+            data = gzip.decompress(data)
+        return response.status, data, seconds
+
+    def open_form(self, path: str) -> tuple[bool, float]:
+        """GET a report form page; keep its CSRF token (the cookie comes with it)."""
+        status, body, seconds = self.request("GET", path)
+        token = TOKEN.search(body)
+        if token:
+            self.token = token.group(1).decode()
+        return (
+            status == 200 and token is not None and "csrftoken" in self.cookies,
+            seconds,
+        )
+
+    def report(self, image: int, reason: str, back: str, note: str = "") -> tuple[bool, float]:
+        """POST one report as report.js does (the JSON answer: the thanks)."""
+        body = urlencode(
+            {
+                "reason": reason,
+                "note": note,
+                "next": back,
+                "csrfmiddlewaretoken": self.token,
+            }
+        )
+        status, data, seconds = self.request(
+            "POST",
+            f"/images/{image}/report/",
+            body,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+            },
+        )
+        return status == 200 and b'"message"' in data, seconds
+
+    def page(self, path: str) -> tuple[bool, float]:
+        status, _body, seconds = self.request("GET", path)
+        return status == 200, seconds
+
+
+def _phase(
+    readers: list[Reader], work: list[list[int]], action: Any, worker: int
+) -> dict[str, Any]:
+    """Every reader at once (one thread each, started together): ``action(reader, image,
+    n)`` for each image of its list. Latencies, failures, wall, and the CPU the worker,
+    this process and the rest of the machine used meanwhile."""
+    results: list[list[tuple[bool, float]]] = [[] for _ in readers]
+    start = threading.Barrier(len(readers) + 1)
+
+    def run(index: int) -> None:
+        start.wait()
+        for n, image in enumerate(work[index]):
+            results[index].append(action(readers[index], image, n))
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(readers))]
+    for thread in threads:
+        thread.start()
+    cpu0, busy0, own0 = process_cpu(worker), machine_busy(), time.process_time()
+    t0 = time.perf_counter()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - t0
+    worker_cpu = process_cpu(worker) - cpu0 if worker else 0.0
+    own = time.process_time() - own0
+    other = max(0.0, machine_busy() - busy0 - worker_cpu - own)
+    flat = [r for rs in results for r in rs]
+    return {
+        "readers": len(readers),
+        "latencies": sorted(seconds for _ok, seconds in flat),
+        "failed": sum(1 for ok, _seconds in flat if not ok),
+        "wall": wall,
+        "worker_cpu": worker_cpu if worker else None,
+        "client_cpu": own,
+        "other_share": other / (wall * (os.cpu_count() or 1)) if wall else 0.0,
+    }
+
+
+def _readers(port: int, worker: int, plan: dict[str, Any], conn: Any) -> None:
+    """Client process (pinned to CPU 0, as wrk is): the counted-report measurement.
+    Each reader first opens one form page, untimed (its CSRF cookie and token), then,
+    everyone at once, phase by phase: GET the form page of each of its images, POST a
+    report of each, GET the cached article page as many times; then one reader alone
+    (context: the same requests without the 19 others ahead in the worker's queue)."""
+    if pinned(0):
+        os.sched_setaffinity(0, {0})
+    back, reasons = plan["article"], plan["reasons"]
+    work: list[list[int]] = plan["work"]
+    readers = [Reader(port, source) for source in plan["sources"]]
+    warm = [
+        reader.open_form(form_path(images[0], back))[0]
+        for reader, images in zip(readers, work, strict=True)
+    ]
+    # One report, untimed, by a reader of its own: the worker's first POST imports and
+    # warms what every POST uses.
+    spare = Reader(port, "127.0.0.1")
+    spare.open_form(form_path(plan["warm_image"], back))
+    warm.append(spare.report(plan["warm_image"], reasons[0], back)[0])
+
+    def form(reader: Reader, image: int, n: int) -> tuple[bool, float]:
+        return reader.open_form(form_path(image, back))
+
+    def report(reader: Reader, image: int, n: int) -> tuple[bool, float]:
+        # A note on one report in five, as some readers write one.
+        note = "الصورة لا علاقة لها بالخبر" if n % 5 == 4 else ""
+        return reader.report(image, reasons[n % len(reasons)], back, note)
+
+    def page(reader: Reader, image: int, n: int) -> tuple[bool, float]:
+        return reader.page(back)
+
+    phases = {
+        "form": _phase(readers, work, form, worker),
+        "report": _phase(readers, work, report, worker),
+        "page": _phase(readers, work, page, worker),
+        # Reader 0 alone, on reader 1's images (reported from another network: counted).
+        "form_alone": _phase(readers[:1], work[1:2], form, worker),
+        "report_alone": _phase(readers[:1], work[1:2], report, worker),
+    }
+    conn.send({"warm_failed": warm.count(False), "phases": phases})
+    conn.close()
+
+
+def _hiders(port: int, worker: int, plan: dict[str, Any], conn: Any) -> None:
+    """Client process: for each target image, ``threshold`` readers from as many
+    networks report it, one request at a time: the last report hides it. Each POST is
+    timed, with the worker's CPU over it."""
+    if pinned(0):
+        os.sched_setaffinity(0, {0})
+    back, reasons, threshold = plan["article"], plan["reasons"], plan["threshold"]
+    warm = Reader(port, "127.0.0.1")
+    warm.open_form(form_path(plan["warm_image"], back))
+    warm_ok = warm.report(plan["warm_image"], reasons[0], back)[0]
+    rows = []
+    for t, image in enumerate(plan["targets"]):
+        for nth in range(1, threshold + 1):
+            reader = Reader(port, f"127.0.{threshold * t + nth}.1")
+            opened, _seconds = reader.open_form(form_path(image, back))
+            cpu0 = process_cpu(worker)
+            ok, seconds = reader.report(image, reasons[nth % len(reasons)], back)
+            rows.append(
+                {"target": image, "nth": nth, "ok": ok and opened, "seconds": seconds,
+                 "cpu": process_cpu(worker) - cpu0 if worker else None}
+            )  # fmt: skip
+    conn.send({"warm_ok": warm_ok, "rows": rows})
+    conn.close()
+
+
+def _report_state(env: dict[str, str], conn: Any) -> None:
+    """Child process: what the reports left in the database."""
+    django_setup(env)
+    from django.db.models import Count
+
+    from articles.models import Image, ImageReport, ModerationEvent
+
+    def counts(queryset: Any, field: str) -> dict[str, int]:
+        rows = queryset.order_by().values_list(field).annotate(n=Count("id"))
+        return {str(key): n for key, n in rows}
+
+    conn.send(
+        {
+            "reports": ImageReport.objects.count(),
+            "visibility": counts(Image.objects.all(), "visibility"),
+            "events": counts(ModerationEvent.objects.all(), "action"),
+        }
+    )
+    conn.close()
+
+
+def _hide_prep(
+    env: dict[str, str], kind: str, spare: list[int], targets: int, seed: int, conn: Any
+) -> None:
+    """Child process: make every stored image a picture of its own, as outlets' photos
+    are, before the hiding run. The loader's rows share 40 pictures (sha256, phash and
+    files), so that hiding one would hide the ~1/40 of all images that are its twins:
+    here each row gets its own sha256 and a random distinctive phash (nothing within
+    IMAGE_LOOKALIKE_DISTANCE of another but by chance; ``plain`` and ``tone``, where the
+    model has them, stay those of the row's picture), and each target image, chosen
+    among pictures that are not plain, gets LOOKALIKES look-alike rows: its phash with
+    2-4 bits flipped and its tone (another outlet's copy of the photo at another size).
+    Targets and look-alikes get copy and thumbnail files of their own, so that hiding
+    them moves files to the quarantine storage."""
+    django_setup(env)
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+    from django.db import connection, transaction
+
+    from articles.images import _store, is_distinctive
+    from articles.models import Image
+
+    t0 = time.perf_counter()
+    rng = random.Random(seed + 6)
+    columns = {field.name for field in Image._meta.get_fields()}
+    traits = "plain" in columns and "tone" in columns
+    rows = {
+        row[0]: row
+        for row in Image.objects.filter(status=Image.Status.STORED).values_list(
+            "id", "copy", "thumbnail", "copy_width", "thumbnail_width",
+            *(("plain", "tone") if traits else ()),
+        )
+    }  # fmt: skip
+
+    def distinctive() -> str:
+        while True:
+            value = f"{rng.getrandbits(64):016x}"
+            if is_distinctive(value):
+                return value
+
+    def plain(image: int) -> bool | None:
+        return rows[image][5] if traits else False
+
+    sha = {i: hashlib.sha256(f"bench-web-{kind}-{i}".encode()).hexdigest() for i in rows}
+    phash = {i: distinctive() for i in rows}
+    picked = [i for i in spare if i in rows and plain(i) is False][:targets]
+    rest = [i for i in spare if i in rows and i not in set(picked)]
+    twins, rest = rest[: len(picked) * LOOKALIKES], rest[len(picked) * LOOKALIKES :]
+    tone_of: dict[int, str] = {}
+    for n, target in enumerate(picked):
+        for k, twin in enumerate(twins[n * LOOKALIKES : (n + 1) * LOOKALIKES]):
+            while True:
+                bits = int(phash[target], 16)
+                for bit in rng.sample(range(64), 2 + k % 3):
+                    bits ^= 1 << bit
+                if is_distinctive(f"{bits:016x}"):
+                    phash[twin] = f"{bits:016x}"
+                    break
+            if traits:
+                tone_of[twin] = rows[target][6]
+    files: list[tuple[str, str, int]] = []
+    for image in picked + twins:
+        copy, thumbnail, copy_width, thumbnail_width = rows[image][1:5]
+        names = []
+        for name, width in ((copy, copy_width), (thumbnail, thumbnail_width)):
+            with default_storage.open(name, "rb") as handle:
+                names.append(_store(f"{sha[image]}-{width}.webp", handle.read()))
+        files.append((names[0], names[1], image))
+    table = connection.ops.quote_name(Image._meta.db_table)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET sha256 = %s, phash = %s WHERE id = %s",  # noqa: S608
+            [(sha[i], phash[i], i) for i in rows],
+        )
+        cursor.executemany(
+            f"UPDATE {table} SET copy = %s, thumbnail = %s WHERE id = %s",  # noqa: S608
+            files,
+        )
+        if traits:
+            cursor.executemany(
+                f"UPDATE {table} SET plain = %s, tone = %s WHERE id = %s",  # noqa: S608
+                [(False, tone, i) for i, tone in tone_of.items()],
+            )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")
+    conn.send(
+        {
+            "seconds": time.perf_counter() - t0,
+            "rows": len(rows),
+            # What lookalikes() walks: stored, not plain (where recorded), with a phash.
+            "candidates": sum(1 for i in rows if plain(i) is False or i in tone_of),
+            "traits": traits,
+            "targets": picked,
+            "rest": rest,
+            "threshold": settings.IMAGE_REPORT_THRESHOLD,
+            "rate": settings.IMAGE_REPORT_RATE,
+            "breaker": settings.IMAGE_HIDE_BREAKER,
+            "distance": settings.IMAGE_LOOKALIKE_DISTANCE,
+        }
+    )
+    conn.close()
+
+
+def _profile_reports(
+    env: dict[str, str], counted: list[int], hiding: list[int], repeat: int, conn: Any
+) -> None:
+    """Child process: the report view through Django's test client: one counted report
+    (threshold out of reach) and one hiding report (threshold 1) with their SQL, and
+    cProfile's top functions over ``repeat`` counted reports and over the other hiding
+    report."""
+    django_setup(env)
+    import cProfile
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT="application/json")
+    out = io.StringIO()
+    addresses = iter(f"127.0.{n // 250 + 100}.{n % 250 + 1}" for n in range(10**6))
+
+    def post(image: int) -> int:
+        data = {"reason": "other", "note": "", "next": "/"}
+        path = f"/images/{image}/report/"
+        return client.post(path, data, REMOTE_ADDR=next(addresses)).status_code
+
+    def queries(label: str, image: int) -> None:
+        with CaptureQueriesContext(connection) as captured:
+            t0 = time.perf_counter()
+            status = post(image)
+            wall = time.perf_counter() - t0
+        timed = [(float(q["time"]), q["sql"]) for q in captured.captured_queries]
+        out.write(
+            f"\n{label}: status {status}, {wall * 1000:.1f} ms with SQL capture, "
+            f"{len(timed)} queries, {sum(t for t, _ in timed) * 1000:.1f} ms in SQL\n"
+        )
+        for seconds, sql in sorted(timed, reverse=True)[:6]:
+            out.write(f"   {seconds * 1000:7.2f} ms  {sql[:150]}\n")
+
+    def profiled(label: str, images: list[int]) -> None:
+        profile = cProfile.Profile()
+        t0 = time.perf_counter()
+        profile.enable()
+        for image in images:
+            post(image)
+        profile.disable()
+        out.write(
+            f"   cProfile, {label}: {(time.perf_counter() - t0) * 1000 / len(images):.1f} "
+            "ms/report under the profiler; top functions by own time (per report):\n"
+        )
+        write_profile(out, profile, len(images), top=10)
+
+    with override_settings(
+        IMAGE_REPORT_RATE=COUNTED_RATE, IMAGE_REPORT_THRESHOLD=COUNTED_THRESHOLD
+    ):
+        post(counted[0])  # warm: imports, templates, connections
+        queries("counted report", counted[1])
+        profiled(f"{len(counted) - 2} counted reports", counted[2:])
+    with override_settings(IMAGE_REPORT_RATE=COUNTED_RATE, IMAGE_REPORT_THRESHOLD=1):
+        queries("hiding report (threshold 1)", hiding[0])
+        profiled("1 hiding report", hiding[1:2])
+    conn.send(out.getvalue())
+    conn.close()
+
+
+def report_runs(
+    ctx: Any,
+    env: dict[str, str],
+    data: dict[str, Any],
+    kind: str,
+    args: argparse.Namespace,
+    log: Path,
+) -> dict[str, Any]:
+    """The counted-report run (20 readers at once), then the hiding run (one at a time)."""
+    article = data["urls"]["article"]
+    images: list[int] = data["report_images"]
+    extra = 2 if args.profile else 0
+    # Kept aside for the hiding run: targets and their look-alikes, warm-ups, profile.
+    aside = (args.hides + extra) * (1 + LOOKALIKES) + args.profile_requests + 10
+    pool = images[: max(1, min(args.readers * args.reports, len(images) - aside))]
+    work = [
+        [pool[(r * args.reports + n) % len(pool)] for n in range(args.reports)]
+        for r in range(args.readers)
+    ]
+    spare = images[len(pool) :]
+    plan = {
+        "article": article,
+        "reasons": data["reasons"],
+        "work": work,
+        "sources": [f"127.0.{r + 1}.1" for r in range(args.readers)],
+        "warm_image": spare[0],
+    }
+    counted_env = moderation_env(
+        env, IMAGE_REPORT_RATE=COUNTED_RATE, IMAGE_REPORT_THRESHOLD=COUNTED_THRESHOLD
+    )
+    progress(
+        f"[{kind}] gunicorn, {args.readers} readers x {args.reports} reports (counted path) ..."
+    )
+    with gunicorn(counted_env, log) as (base, worker):
+        status = fetch(base + form_path(pool[0], article))[0]
+        if status != 200:
+            raise RuntimeError(f"the report form answered {status}; see {log}")
+        counted = child(ctx, _readers, int(base.rsplit(":", 1)[1]), worker, plan)
+    counted["state"] = child(ctx, _report_state, env)
+    # Counted: each (reader, image) once (readers are distinct networks too), the
+    # lone reader's reports of reader 1's images, and the warm-up report.
+    pairs = {(r, image) for r, images in enumerate(work) for image in images}
+    pairs |= {(0, image) for image in work[1]}
+    counted.update(
+        distinct=len(set(pool)),
+        sent=args.readers * args.reports,
+        expected=len(pairs) + 1,
+    )
+
+    hide_env = moderation_env(env)
+    progress(f"[{kind}] one picture per image row, {args.hides} targets with look-alikes ...")
+    prep = child(ctx, _hide_prep, hide_env, kind, spare[1:], args.hides + extra, args.seed)
+    targets = prep["targets"][: args.hides]
+    if prep["threshold"] * len(targets) > 254:
+        raise RuntimeError(
+            f"IMAGE_REPORT_THRESHOLD {prep['threshold']} x {len(targets)} images: more "
+            "networks than 127.0.N.1 gives"
+        )
+    hide_plan = {
+        "article": article,
+        "reasons": data["reasons"],
+        "targets": targets,
+        "threshold": prep["threshold"],
+        "warm_image": prep["rest"][0],
+    }
+    progress(
+        f"[{kind}] gunicorn, default settings: {len(targets)} images reported until hidden ..."
+    )
+    with gunicorn(hide_env, log) as (base, worker):
+        hiding = child(ctx, _hiders, int(base.rsplit(":", 1)[1]), worker, hide_plan)
+    hiding["state"] = child(ctx, _report_state, env)
+    hiding["prep"] = prep
+    hiding["before"] = counted["state"]
+    profile = ""
+    if args.profile:
+        progress(f"[{kind}] profiling the report view (test client) ...")
+        rest = prep["rest"][1:]
+        profile = child(
+            ctx,
+            _profile_reports,
+            moderation_env(env),
+            rest[: args.profile_requests + 2],
+            prep["targets"][args.hides :],
+            args.profile_requests,
+        )
+    return {"counted": counted, "hiding": hiding, "profile": profile}
+
+
 # --------------------------------------------------------------------------- profile
 
 
@@ -744,7 +1296,6 @@ def _profile(
     env = {**env, "PAGE_CACHE_SECONDS": "0"}
     django_setup(env)
     import cProfile
-    import pstats
 
     from django.db import connection
     from django.test import Client
@@ -779,15 +1330,7 @@ def _profile(
             f"{(time.perf_counter() - t0) * 1000 / requests:.2f} ms/request under the "
             "profiler; top functions by own time (per request):\n"
         )
-        stats = pstats.Stats(profile, stream=io.StringIO())
-        raw = stats.stats  # type: ignore[attr-defined]
-        rows = sorted(raw.items(), key=lambda kv: kv[1][2], reverse=True)
-        for (filename, line, func), (_cc, calls, own, cum, _callers) in rows[:8]:
-            where = "/".join(Path(filename).parts[-2:]) if filename != "~" else "~"
-            out.write(
-                f"   {own / requests * 1000:7.2f} own {cum / requests * 1000:7.2f} cum "
-                f"{calls / requests:>7.0f} calls  {where}:{line}({func})\n"
-            )
+        write_profile(out, profile, requests, top=8)
 
     for name, path in urls.items():
         one(name, path, repeat)
@@ -867,12 +1410,16 @@ def run_backend(
     if args.profile:
         progress(f"[{databases.kind}] profiling the pages (test client, page cache off) ...")
         profile = child(ctx, _profile, env, data["urls"], static, args.profile_requests)
+    reports = None
+    if not args.no_reports:
+        reports = report_runs(ctx, env, data, databases.kind, args, tmp / "gunicorn.log")
     return {
         "kind": databases.kind,
         "where": databases.describe("web"),
         "data": data,
         "runs": runs,
         "profile": profile,
+        "reports": reports,
     }
 
 
@@ -938,8 +1485,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="also profile each page (test client, page cache off): SQL and cProfile",
     )
+    parser.add_argument(
+        "--readers",
+        type=int,
+        default=READERS,
+        help=f"concurrent readers of the report measurement ({READERS})",
+    )
+    parser.add_argument(
+        "--reports",
+        type=int,
+        default=None,
+        help=f"reports (and form pages, cached pages) per reader ({REPORTS}; --quick "
+        f"{QUICK_REPORTS})",
+    )
+    parser.add_argument(
+        "--hides",
+        type=int,
+        default=None,
+        help=f"images reported until hidden, one at a time ({HIDES}; --quick {QUICK_HIDES})",
+    )
+    parser.add_argument(
+        "--no-reports", action="store_true", help="skip the report POST and hiding runs"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
     args = parser.parse_args(argv)
+    if args.reports is None:
+        args.reports = QUICK_REPORTS if args.quick else REPORTS
+    if args.hides is None:
+        args.hides = QUICK_HIDES if args.quick else HIDES
     if args.articles is None:
         args.articles = QUICK_ARTICLES if args.quick else DEFAULT_ARTICLES
     if args.duration is None:
@@ -954,6 +1527,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--duration and --latency-duration must be at least 1 second")
     if not 1 <= args.connections <= 256:
         parser.error("--connections must be between 1 and 256")
+    # Reader N connects from 127.0.N.1; the hiding run's readers use 127.0.1.1 up to
+    # 127.0.(3 x hides).1, and the default IMAGE_HIDE_BREAKER (20) must not trip.
+    if not 2 <= args.readers <= 250:
+        parser.error("--readers must be between 2 and 250 (one 127.0.N.1 network each)")
+    if not 1 <= args.reports <= 10_000:
+        parser.error("--reports must be between 1 and 10000")
+    if not 1 <= args.hides <= 15:
+        parser.error("--hides must be between 1 and 15 (under the hiding breaker)")
     if args.database_url and urlsplit(args.database_url).scheme not in ("postgres", "postgresql"):
         parser.error("--database-url must be a postgres:// URL")
     return args
@@ -1030,7 +1611,7 @@ def report(
     if skipped:
         print(f"PostgreSQL skipped: {skipped}")
     for result in results:
-        print_backend(result, static)
+        print_backend(result, static, args)
     print()
     print(f"whole run: {elapsed:.0f} s")
 
@@ -1039,7 +1620,7 @@ def _rate(rps: float) -> str:
     return f"{rps:.0f}" if rps >= 100 else f"{rps:.1f}"
 
 
-def print_backend(result: dict[str, Any], static: str) -> None:
+def print_backend(result: dict[str, Any], static: str, args: argparse.Namespace) -> None:
     data, runs = result["data"], result["runs"]
     finish = "VACUUM ANALYZE" if result["kind"] == "postgresql" else "WAL checkpoint"
     corpus = "corpus read back" if data["corpus_reused"] else "generate + clean_html"
@@ -1131,6 +1712,7 @@ def print_backend(result: dict[str, Any], static: str) -> None:
                 f"{label}: other processes (PostgreSQL included) used up to {other:.0%} of "
                 "the machine during a measurement"
             )
+    print_report_control(runs, notes)
     for note in notes:
         print(f"  !! {note}")
     print("  verdict: " + ("every target met" if not misses else "MISSES: " + "; ".join(misses)))
@@ -1138,6 +1720,181 @@ def print_backend(result: dict[str, Any], static: str) -> None:
         print()
         print(f"  profile ({result['kind']}, test client, page cache off):")
         print(result["profile"])
+    if result.get("reports"):
+        print_reports(result, args)
+
+
+def _pct(values: list[float], q: float) -> float:
+    """The q-quantile (nearest rank) of sorted ``values``, in ms."""
+    if not values:
+        return float("nan")
+    return 1000 * values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
+
+
+def print_report_control(runs: dict[str, Any], notes: list[str]) -> None:
+    """The report control as the measured pages carry it."""
+    for label in ("cached", "uncached"):
+        checks = runs[label]["checks"]
+        shown = ", ".join(
+            f"{name} {check['report_links']}" for name, check in checks.items() if name != "rss"
+        )
+        article = checks.get("article")
+        lead = "yes" if article and article["lead_report"] else "NO"
+        tokens = sum(check["csrf_tokens"] for check in checks.values())
+        print(
+            f"  report control in place ({label}): data-report-image links: {shown}; "
+            f"article lead figure has its link: {lead}; CSRF tokens in these pages: {tokens}"
+        )
+        if lead != "yes" or not checks["home"]["report_links"]:
+            notes.append(f"{label}: the report control is missing from the measured pages")
+        if tokens:
+            notes.append(f"{label}: a measured page carries a CSRF token (per-reader)")
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def print_reports(result: dict[str, Any], args: argparse.Namespace) -> None:
+    reports = result["reports"]
+    counted, hiding = reports["counted"], reports["hiding"]
+    phases = counted["phases"]
+    print()
+    print(
+        f"  report this image: POST /images/<id>/report/ (reason, note, next, "
+        "csrfmiddlewaretoken; Accept: application/json), "
+        f"{phases['report']['readers']} readers at once, each with its own cookies and "
+        f"network (client socket bound to 127.0.1.1 .. 127.0.{phases['report']['readers']}.1), "
+        f"{args.reports} requests each, {counted['distinct']} distinct stored images; server "
+        f"env IMAGE_REPORT_RATE={COUNTED_RATE} and IMAGE_REPORT_THRESHOLD={COUNTED_THRESHOLD}: "
+        "every report takes the counted path (rate check on the cache, image row lock, "
+        "insert with its unique hashes, window count) and none hides. Same gunicorn "
+        "(1 sync worker), page cache on; each reader opened one form page first, untimed."
+    )
+    header = (
+        f"    {'request':<28} {'n':>5} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'CPU ms':>7} {'failed':>6} {'other':>6}"
+    )
+    print_header(header)
+    labels = {
+        "form": "form page GET /images/<id>/",
+        "report": "report POST",
+        "page": "cached page GET (article)",
+        "form_alone": "form page GET, 1 reader",
+        "report_alone": "report POST, 1 reader",
+    }
+    notes = []
+    for key, label in labels.items():
+        phase = phases[key]
+        n = len(phase["latencies"])
+        cpu = phase["worker_cpu"]
+        cpu_text = f"{1000 * cpu / n:7.2f}" if cpu is not None and n else f"{'?':>7}"
+        p50, p99 = _pct(phase["latencies"], 0.5), _pct(phase["latencies"], 0.99)
+        print(
+            f"    {label:<28} {n:>5} {n / phase['wall']:7.1f} {p50:8.2f} {p99:8.2f} "
+            f"{cpu_text} {phase['failed']:>6} {phase['other_share']:6.0%}"
+        )
+        if phase["failed"]:
+            notes.append(f"{label}: {phase['failed']} requests failed (not 200 / no thanks)")
+        if phase["other_share"] > 0.10:
+            notes.append(
+                f"{label}: other processes used {phase['other_share']:.0%} of the machine"
+            )
+
+    def ratio(key: str, base: str, q: float) -> str:
+        return f"{_pct(phases[key]['latencies'], q) / _pct(phases[base]['latencies'], q):.2f}"
+
+    def cpu_ratio(key: str, base: str) -> str:
+        a, b = phases[key], phases[base]
+        if not a["worker_cpu"] or not b["worker_cpu"]:
+            return "?"
+        per_a, per_b = a["worker_cpu"] / len(a["latencies"]), b["worker_cpu"] / len(b["latencies"])
+        return f"{per_a / per_b:.2f}"
+
+    versus = [
+        f"POST / {label}: p50 x{ratio('report', base, 0.5)}, p99 x{ratio('report', base, 0.99)}, "
+        f"worker CPU x{cpu_ratio('report', base)}"
+        for base, label in (("form", "form GET"), ("page", "cached page GET"))
+    ]
+    versus.append(f"1 reader: POST / form GET p50 x{ratio('report_alone', 'form_alone', 0.5)}")
+    print("    " + "; ".join(versus))
+    print(
+        "    CPU ms = gunicorn worker CPU per request (/proc; the PostgreSQL backend is in "
+        "'other'); one sync worker serves one request at a time, so at 20 readers a "
+        "request waits for those ahead of it: p50 there is about 20 x the request's own "
+        "time, the 1-reader rows show that time."
+    )
+    state = counted["state"]
+    hidden = sum(n for v, n in state["visibility"].items() if v in ("auto_hidden", "staff_hidden"))
+    print(
+        f"    database after: {state['reports']} reports counted (expected {counted['expected']}: "
+        f"{counted['sent']} + {args.reports} of the lone reader + 1 warm-up), {hidden} images "
+        f"hidden (expected 0); warm-up failures {counted['warm_failed']}"
+    )
+    if state["reports"] != counted["expected"] or hidden:
+        notes.append("the counted run did not count every report, or hid an image")
+
+    prep, rows = hiding["prep"], hiding["rows"]
+    threshold = prep["threshold"]
+    hides = [r for r in rows if r["nth"] == threshold]
+    others = [r for r in rows if r["nth"] < threshold]
+    print()
+    print(
+        f"  hiding path: default settings (IMAGE_REPORT_THRESHOLD={threshold}, "
+        f"IMAGE_REPORT_RATE={prep['rate']}, IMAGE_HIDE_BREAKER={prep['breaker']}, "
+        f"IMAGE_LOOKALIKE_DISTANCE={prep['distance']}), one request at a time: {len(hides)} "
+        f"images, each reported by {threshold} readers from {threshold} networks; the "
+        f"{ordinal(threshold)} report hides it, with the look-alike scan (lookalikes()) "
+        f"over the {prep['candidates']} of {prep['rows']} stored images that "
+        f"{'are not plain' if prep['traits'] else 'have a phash'}. Before the run every "
+        f"stored image was made a picture of its own (own sha256, random phash; "
+        f"{prep['seconds']:.1f} s), each target with {LOOKALIKES} look-alikes (phash 2-4 "
+        "bits away, same tone) and files of its own."
+    )
+
+    def summary(items: list[dict[str, Any]]) -> str:
+        seconds = sorted(r["seconds"] for r in items)
+        cpus = [r["cpu"] for r in items if r["cpu"] is not None]
+        tick = 1000 / os.sysconf("SC_CLK_TCK")
+        cpu = (
+            f", worker CPU {1000 * sum(cpus) / len(cpus):.1f} ms mean (/proc, {tick:g} ms ticks)"
+            if cpus
+            else ""
+        )
+        return (
+            f"p50 {_pct(seconds, 0.5):.1f} ms (min {1000 * seconds[0]:.1f}, max "
+            f"{1000 * seconds[-1]:.1f}, n {len(seconds)}){cpu}"
+        )
+
+    first = f"counted reports (1st .. {ordinal(threshold - 1)} of an image):"
+    print(f"    {first:<42} {summary(others)}")
+    print(f"    {f'hiding report ({ordinal(threshold)}):':<42} {summary(hides)}")
+    hide_p50 = _pct(sorted(r["seconds"] for r in hides), 0.5)
+    counted_p50 = _pct(sorted(r["seconds"] for r in others), 0.5)
+    form_p50 = _pct(phases["form_alone"]["latencies"], 0.5)
+    print(
+        f"    hiding / counted p50 x{hide_p50 / counted_p50:.1f}; hiding report / form GET "
+        f"(1 reader, counted run) p50 x{hide_p50 / form_p50:.1f}"
+    )
+    before, after = hiding["before"], hiding["state"]
+    auto = after["visibility"].get("auto_hidden", 0) - before["visibility"].get("auto_hidden", 0)
+    events = after["events"].get("auto_hide", 0) - before["events"].get("auto_hide", 0)
+    twins = len(hides) * LOOKALIKES
+    print(
+        f"    database after: {auto} images hidden automatically (expected {len(hides)} + "
+        f"{twins} look-alikes), {events} auto_hide events (expected {len(hides)}); failed "
+        f"requests {sum(1 for r in rows if not r['ok'])}"
+    )
+    if auto != len(hides) + twins or events != len(hides):
+        notes.append("the hiding run did not hide exactly the targets and their look-alikes")
+    if any(not r["ok"] for r in rows) or not hiding["warm_ok"]:
+        notes.append("the hiding run had failed requests")
+    for note in notes:
+        print(f"  !! {note}")
+    if reports["profile"]:
+        print()
+        print(f"  report view profile ({result['kind']}, test client):")
+        print(reports["profile"])
 
 
 if __name__ == "__main__":
