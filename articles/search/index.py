@@ -235,7 +235,58 @@ class _Bounds:
         return _Bounds(self.low, key if self.high is None else min(self.high, key))
 
 
-class SqliteBackend:
+class _Backend:
+    """What both engines share: the index is a table of rows keyed by sort key, found
+    by a match condition (``_match``), newest first or by a score (``score``)."""
+
+    table: str
+    key: str  # the sort-key column
+    score: str  # higher is better on both engines
+
+    def _match(self, query: Query, filters: Filters) -> tuple[str, list[Any]]:
+        raise NotImplementedError
+
+    def _score_params(self, query: Query) -> list[Any]:
+        return []
+
+    def _where(self, query: Query, filters: Filters, bounds: _Bounds) -> tuple[str, list[Any]]:
+        sql, params = self._match(query, filters)
+        if bounds.low is not None:
+            sql += f" AND {self.key} >= %s"
+            params.append(bounds.low)
+        if bounds.high is not None:
+            sql += f" AND {self.key} < %s"
+            params.append(bounds.high)
+        return sql, params
+
+    def newest(self, query: Query, filters: Filters, bounds: _Bounds, limit: int) -> list[int]:
+        where, params = self._where(query, filters, bounds)
+        sql = (
+            f"SELECT {self.key} FROM {self.table} WHERE {where} ORDER BY {self.key} DESC LIMIT %s"  # noqa: S608
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit])
+            return [key for (key,) in cursor.fetchall()]
+
+    def by_relevance(
+        self,
+        query: Query,
+        filters: Filters,
+        bounds: _Bounds,
+        position: tuple[float, int] | None,
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        where, params = self._where(query, filters, bounds)
+        sql = f"SELECT {self.key} AS key, {self.score} AS score FROM {self.table} WHERE {where}"  # noqa: S608
+        return _page_by_score(sql, [*self._score_params(query), *params], position, limit)
+
+
+class SqliteBackend(_Backend):
+    table = "articles_search"
+    key = "rowid"
+    # bm25 is lower for better matches: negated, higher is better on both engines.
+    score = f"-{BM25}"
+
     def replace(self, article_ids: Sequence[int], documents: Sequence[Document]) -> None:
         """Index ``documents`` in place of whatever ``article_ids`` had."""
         from articles.models import SearchEntry
@@ -266,44 +317,19 @@ class SqliteBackend:
                 ],
             )
 
-    def _where(self, query: Query, filters: Filters, bounds: _Bounds) -> tuple[str, list[Any]]:
+    def _match(self, query: Query, filters: Filters) -> tuple[str, list[Any]]:
         parts = ['"' + " ".join(phrase) + '"' for phrase in query.phrases]
         if filters.source_id is not None:
             parts.append(f'facets : "_s{int(filters.source_id)}"')
         if filters.category_id is not None:
             parts.append(f'facets : "_c{int(filters.category_id)}"')
-        sql = "articles_search MATCH %s"
-        params: list[Any] = [" AND ".join(parts)]
-        if bounds.low is not None:
-            sql += " AND rowid >= %s"
-            params.append(bounds.low)
-        if bounds.high is not None:
-            sql += " AND rowid < %s"
-            params.append(bounds.high)
-        return sql, params
-
-    def newest(self, query: Query, filters: Filters, bounds: _Bounds, limit: int) -> list[int]:
-        where, params = self._where(query, filters, bounds)
-        sql = f"SELECT rowid FROM articles_search WHERE {where} ORDER BY rowid DESC LIMIT %s"  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit])
-            return [key for (key,) in cursor.fetchall()]
-
-    def by_relevance(
-        self,
-        query: Query,
-        filters: Filters,
-        bounds: _Bounds,
-        position: tuple[float, int] | None,
-        limit: int,
-    ) -> list[tuple[int, float]]:
-        where, params = self._where(query, filters, bounds)
-        # bm25 is lower for better matches: negated, higher is better on both engines.
-        sql = f"SELECT rowid AS key, -{BM25} AS score FROM articles_search WHERE {where}"  # noqa: S608
-        return _page_by_score(sql, params, position, limit)
+        return "articles_search MATCH %s", [" AND ".join(parts)]
 
 
-class PostgresBackend:
+class PostgresBackend(_Backend):
+    table = "articles_searchentry"
+    key = "sort_key"
+    score = f"ts_rank({TS_WEIGHTS}, document, %s::tsquery)::float8"
     UPSERT = (
         "INSERT INTO articles_searchentry (article_id, sort_key, source_id, category_id, document)"
         " VALUES (%s, %s, %s, %s, %s::tsvector) ON CONFLICT (article_id) DO UPDATE SET"
@@ -327,7 +353,7 @@ class PostgresBackend:
                 ],
             )
 
-    def _where(self, query: Query, filters: Filters, bounds: _Bounds) -> tuple[str, list[Any]]:
+    def _match(self, query: Query, filters: Filters) -> tuple[str, list[Any]]:
         sql = "document @@ %s::tsquery"
         params: list[Any] = [_tsquery(query)]
         for column, value in (
@@ -337,36 +363,10 @@ class PostgresBackend:
             if value is not None:
                 sql += f" AND {column} = %s"
                 params.append(value)
-        if bounds.low is not None:
-            sql += " AND sort_key >= %s"
-            params.append(bounds.low)
-        if bounds.high is not None:
-            sql += " AND sort_key < %s"
-            params.append(bounds.high)
         return sql, params
 
-    def newest(self, query: Query, filters: Filters, bounds: _Bounds, limit: int) -> list[int]:
-        where, params = self._where(query, filters, bounds)
-        sql = (
-            f"SELECT sort_key FROM articles_searchentry WHERE {where}"  # noqa: S608
-            " ORDER BY sort_key DESC LIMIT %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit])
-            return [key for (key,) in cursor.fetchall()]
-
-    def by_relevance(
-        self,
-        query: Query,
-        filters: Filters,
-        bounds: _Bounds,
-        position: tuple[float, int] | None,
-        limit: int,
-    ) -> list[tuple[int, float]]:
-        where, params = self._where(query, filters, bounds)
-        rank = f"ts_rank({TS_WEIGHTS}, document, %s::tsquery)::float8"
-        sql = f"SELECT sort_key AS key, {rank} AS score FROM articles_searchentry WHERE {where}"  # noqa: S608
-        return _page_by_score(sql, [_tsquery(query), *params], position, limit)
+    def _score_params(self, query: Query) -> list[Any]:
+        return [_tsquery(query)]
 
 
 def _page_by_score(

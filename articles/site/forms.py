@@ -11,6 +11,7 @@ from django.core import validators
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from articles.models import Category, Source
 from articles.search.index import Filters, Order
@@ -140,18 +141,17 @@ class DayInput(forms.DateInput):
 
 DATE_ERRORS = {"invalid": _("اكتب التاريخ على الشكل 2026-12-31.")}
 
+
+def day_field(label: StrOrPromise) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=DayInput(),
+        error_messages=DATE_ERRORS,
+    )
+
+
 # "from" is a Python keyword, and the address reads ?from=...&to=...
-SearchForm.base_fields["from"] = forms.DateField(
-    label=_("من يوم"),
-    required=False,
-    input_formats=["%Y-%m-%d"],
-    widget=DayInput(),
-    error_messages=DATE_ERRORS,
-)
-SearchForm.base_fields["to"] = forms.DateField(
-    label=_("إلى يوم"),
-    required=False,
-    input_formats=["%Y-%m-%d"],
-    widget=DayInput(),
-    error_messages=DATE_ERRORS,
-)
+SearchForm.base_fields["from"] = day_field(_("من يوم"))
+SearchForm.base_fields["to"] = day_field(_("إلى يوم"))
