@@ -26,9 +26,8 @@ import http.client
 import json
 import re
 import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import format_datetime
 from http.cookies import SimpleCookie
@@ -37,8 +36,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from browserlib import (
+    ARTIFACTS,
+    AXE,
+    DESKTOP,
+    PHONE,
+    VNU,
+    goto,
+    open_page,
+    require_tool,
+    settle_for_screenshot,
+    xml_text,
+)
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Locator, Page
+from playwright.sync_api import Browser, Locator, Page
 
 from articles import moderation
 from articles.images import copy_image
@@ -46,14 +57,6 @@ from articles.ingest import ingest_bytes
 from articles.models import Article, Image, ImageReport, ModerationEvent, Source, Visibility
 from articles.roster import DEMO_DIR
 
-ROOT = Path(__file__).resolve().parent.parent
-NODE_MODULES = Path(__file__).parent / "tools" / "node_modules"
-AXE = NODE_MODULES / "axe-core" / "axe.min.js"
-VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-ARTIFACTS = ROOT / "test-artifacts"
-PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}  # fmt: skip
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
 DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 
 THANKS = "شكرا على الإبلاغ! سيتم حجب هذه الصورة تلقائيا عندما يتم الإبلاغ عنها من طرف عدة أشخاص."
@@ -68,19 +71,6 @@ NOTE_LABEL = re.compile("^ملاحظة \\(اختيارية\\):?$")
 NOTE = "صورة جثة في خبر عن حادثة سير، بلا أي تحذير."
 CHOOSE_A_REASON = "اختر سببا من القائمة."
 PASSWORD = "a long pass phrase for the report tests 42"  # noqa: S105
-
-# Before any page script: record dialogs instead of opening them, and CSP violations.
-INIT_SCRIPT = """
-window.__dialogs = [];
-for (const name of ["alert", "confirm", "prompt", "print"]) {
-  window[name] = (...args) => { window.__dialogs.push([name, String(args[0])]); };
-}
-window.__csp = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__csp.push({directive: event.violatedDirective, blocked: event.blockedURI,
-                     source: event.sourceFile, line: event.lineNumber});
-}, true);
-"""
 
 
 # ---------------------------------------------------------------------------------------
@@ -113,10 +103,6 @@ def bundled(url: str, referer: str) -> bytes:
     """The download stage: a fixed demo picture per URL (distinct pictures, so that
     only the articles meant to share the reported one do)."""
     return (DEMO_DIR / "images" / PICTURES[url]).read_bytes()
-
-
-def xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def feed(items: list[Item], minutes: int) -> bytes:
@@ -203,67 +189,6 @@ def _quarantine_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) 
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass
-class Watch:
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def attach(self, context: BrowserContext) -> None:
-        context.on("console", self._console)
-        context.on("weberror", lambda e: self.page_errors.append(str(e.error)))
-        context.on("dialog", self._dialog)
-
-    def watch_page(self, page: Page) -> None:
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-
-    def _console(self, message: Any) -> None:
-        if message.type in ("error", "warning") or "Content Security Policy" in message.text:
-            self.console_errors.append(f"{message.type}: {message.text} @ {message.location}")
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def assert_clean(self, page: Page) -> None:
-        assert self.console_errors == [], self.console_errors
-        assert self.page_errors == [], self.page_errors
-        assert self.dialogs == [], self.dialogs
-        assert page.evaluate("window.__dialogs") == [], "a dialog was called"
-        assert page.evaluate("window.__csp") == [], page.evaluate("window.__csp")
-
-
-@contextmanager
-def open_page(
-    browser: Browser, origin: str, device: dict[str, Any] = PHONE, **options: Any
-) -> Iterator[tuple[Page, Watch]]:
-    options.setdefault("locale", "ar-MA")
-    context = browser.new_context(base_url=origin, **device, **options)
-    context.add_init_script(INIT_SCRIPT)
-    watch = Watch()
-    watch.attach(context)
-    try:
-        page = context.new_page()
-        watch.watch_page(page)
-        yield page, watch
-    finally:
-        context.close()
-
-
-def goto(page: Page, url: str, status: int = 200) -> None:
-    response = page.goto(url, wait_until="load")
-    assert response is not None and response.status == status, (url, response and response.status)
-
-
-def require_tool(path: Path) -> Path:
-    if not path.is_file():
-        pytest.fail(
-            f"{path.relative_to(ROOT)} is missing: `make install` installs the test tools "
-            "(npm ci --ignore-scripts --prefix tests/tools)"
-        )
-    return path
-
-
 def shot(page: Page, name: str, *, full_page: bool = False) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"report-{name}.png"
@@ -275,24 +200,6 @@ def shot(page: Page, name: str, *, full_page: bool = False) -> Path:
     page.screenshot(path=str(path), full_page=full_page)
     assert path.stat().st_size > 5_000, path
     return path
-
-
-def settle_for_screenshot(page: Page) -> None:
-    """Lay out every block (content-visibility: auto), load every image."""
-    page.evaluate(
-        """() => document.querySelectorAll("*").forEach((el) => {
-            if (getComputedStyle(el).contentVisibility === "auto") {
-              el.style.contentVisibility = "visible";
-            }
-        })"""
-    )
-    page.evaluate(
-        "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
-    )
-    page.evaluate(
-        """() => Promise.all([...document.images].map((img) => img.complete ? null
-            : new Promise((done) => { img.onload = img.onerror = done; })))"""
-    )
 
 
 # ---------------------------------------------------------------------------------------

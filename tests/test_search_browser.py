@@ -16,9 +16,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -26,8 +25,20 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from browserlib import (
+    ARTIFACTS,
+    AXE,
+    DESKTOP,
+    PHONE,
+    VNU,
+    goto,
+    open_page,
+    require_tool,
+    settle_for_screenshot,
+    xml_text,
+)
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, Page
 
 from articles.images import copy_image
 from articles.ingest import ingest_bytes
@@ -35,23 +46,7 @@ from articles.models import Article, ContentVersion, Image, Source
 from articles.roster import bundled_picture
 from articles.search.index import index_articles
 
-ROOT = Path(__file__).resolve().parent.parent
-NODE_MODULES = Path(__file__).parent / "tools" / "node_modules"
-AXE = NODE_MODULES / "axe-core" / "axe.min.js"
-VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
-ARTIFACTS = ROOT / "test-artifacts"
-PHONE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}  # fmt: skip
-DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
 FILTERS_SUMMARY = "تضييق البحث وترتيبه"
-
-# Before any page script: record dialogs instead of opening them.
-INIT_SCRIPT = """
-window.__dialogs = [];
-for (const name of ["alert", "confirm", "prompt", "print"]) {
-  window[name] = (...args) => { window.__dialogs.push([name, String(args[0])]); };
-}
-"""
 
 
 # ---------------------------------------------------------------------------------------
@@ -131,10 +126,6 @@ MATCHING_TITLES = [s.title for s in HESPRESS[:2]] + [ALAYAM[1].title]  # word in
 MATCHING_SUMMARY_ONLY = [ALAYAM[0].title]
 
 
-def xml_text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def feed(slug: str, stories: list[Story], *, minutes: int) -> bytes:
     items = []
     for i, story in enumerate(stories):
@@ -212,66 +203,6 @@ def search_url(edition: str = "", **params: str) -> str:
 # ---------------------------------------------------------------------------------------
 # Browser contexts that record what went wrong from the first request
 # ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Watch:
-    console_errors: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
-    def attach(self, context: BrowserContext) -> None:
-        context.on("console", self._console)
-        context.on("weberror", lambda e: self.page_errors.append(str(e.error)))
-        context.on("dialog", self._dialog)
-
-    def watch_page(self, page: Page) -> None:
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-
-    def _console(self, message: Any) -> None:
-        if message.type == "error":
-            self.console_errors.append(f"{message.text} @ {message.location}")
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def assert_clean(self, page: Page) -> None:
-        assert self.console_errors == [], self.console_errors
-        assert self.page_errors == [], self.page_errors
-        assert self.dialogs == [], self.dialogs
-        assert page.evaluate("window.__dialogs") == [], "a dialog was called"
-
-
-@contextmanager
-def open_page(
-    browser: Browser, origin: str, device: dict[str, Any] = PHONE, **options: Any
-) -> Iterator[tuple[Page, Watch]]:
-    options.setdefault("locale", "ar-MA")
-    context = browser.new_context(base_url=origin, **device, **options)
-    context.add_init_script(INIT_SCRIPT)
-    watch = Watch()
-    watch.attach(context)
-    try:
-        page = context.new_page()
-        watch.watch_page(page)
-        yield page, watch
-    finally:
-        context.close()
-
-
-def goto(page: Page, url: str, status: int = 200) -> None:
-    response = page.goto(url, wait_until="load")
-    assert response is not None and response.status == status, (url, response and response.status)
-
-
-def require_tool(path: Path) -> Path:
-    if not path.is_file():
-        pytest.fail(
-            f"{path.relative_to(ROOT)} is missing: `make install` installs the test tools "
-            "(npm ci --ignore-scripts --prefix tests/tools)"
-        )
-    return path
 
 
 def field_labelled(page: Page, label: str) -> Any:
@@ -742,26 +673,6 @@ def test_an_undated_feed_item_leaves_valid_html(
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def settle_for_screenshot(page: Page) -> None:
-    """Lay out every block (content-visibility: auto), load every image and the fonts."""
-    page.evaluate(
-        """() => document.querySelectorAll("*").forEach((el) => {
-            if (getComputedStyle(el).contentVisibility === "auto") {
-              el.style.contentVisibility = "visible";
-            }
-        })"""
-    )
-    page.evaluate(
-        "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
-    )
-    page.evaluate(
-        """() => Promise.all([...document.images].map((img) => img.complete ? null
-            : new Promise((done) => { img.onload = img.onerror = done; })))"""
-    )
-    page.evaluate("() => document.fonts.ready.then(() => true)")
-    page.wait_for_timeout(300)
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_screenshots_of_the_search_page(
@@ -787,6 +698,7 @@ def test_screenshots_of_the_search_page(
         with open_page(browser, live_server.url, device, color_scheme=scheme) as (page, _w):
             page.goto(url)
             settle_for_screenshot(page)
+            page.wait_for_timeout(300)
             path = ARTIFACTS / f"{name}.png"
             path.unlink(missing_ok=True)
             page.screenshot(path=str(path), full_page=True)
