@@ -4,6 +4,8 @@ violation from the first request, and the test tools' paths."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -114,6 +116,24 @@ def settle_for_screenshot(page: Page) -> None:
             : new Promise((done) => { img.onload = img.onerror = done; })))"""
     )
     page.evaluate("() => document.fonts.ready.then(() => true)")
+
+
+def vnu_errors(files: list[Path]) -> list[str]:
+    """The Nu Html Checker's errors in ``files``, one line each."""
+    checked = subprocess.run(
+        ["java", "-jar", str(require_tool(VNU)), "--format", "json", "--stdout",
+         *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )  # fmt: skip
+    messages = json.loads(checked.stdout)["messages"]
+    return [
+        f"{m.get('url', '').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
+        f"  [{m.get('extract', '').strip()[:120]}]"
+        for m in messages
+        if m["type"] in ("error", "non-document-error")
+    ]
 
 
 def xml_text(value: str) -> str:

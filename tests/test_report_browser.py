@@ -25,7 +25,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -41,11 +40,11 @@ from browserlib import (
     AXE,
     DESKTOP,
     PHONE,
-    VNU,
     goto,
     open_page,
     require_tool,
     settle_for_screenshot,
+    vnu_errors,
     xml_text,
 )
 from django.utils import timezone
@@ -1053,23 +1052,6 @@ def test_staff_restore_the_image_from_the_review_queue(
 # ---------------------------------------------------------------------------------------
 # 5. HTML validity (the Nu Html Checker), no browser needed
 # ---------------------------------------------------------------------------------------
-
-
-def vnu_errors(files: list[Path]) -> list[str]:
-    checked = subprocess.run(
-        ["java", "-jar", str(require_tool(VNU)), "--format", "json", "--stdout",
-         *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )  # fmt: skip
-    messages = json.loads(checked.stdout)["messages"]
-    return [
-        f"{m.get('url', '').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
-        f"  [{m.get('extract', '').strip()[:120]}]"
-        for m in messages
-        if m["type"] in ("error", "non-document-error")
-    ]
 
 
 @pytest.mark.java

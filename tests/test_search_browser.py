@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,11 +29,11 @@ from browserlib import (
     AXE,
     DESKTOP,
     PHONE,
-    VNU,
     goto,
     open_page,
     require_tool,
     settle_for_screenshot,
+    vnu_errors,
     xml_text,
 )
 from django.utils import timezone
@@ -592,23 +591,6 @@ def test_french_search_form_is_all_french(
 # ---------------------------------------------------------------------------------------
 # 5. HTML validity (the Nu Html Checker), no browser needed
 # ---------------------------------------------------------------------------------------
-
-
-def vnu_errors(files: list[Path]) -> list[str]:
-    checked = subprocess.run(
-        ["java", "-jar", str(require_tool(VNU)), "--format", "json", "--stdout",
-         *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )  # fmt: skip
-    messages = json.loads(checked.stdout)["messages"]
-    return [
-        f"{m.get('url', '').rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}"
-        f"  [{m.get('extract', '').strip()[:120]}]"
-        for m in messages
-        if m["type"] in ("error", "non-document-error")
-    ]
 
 
 def save_pages(client: Any, folder: Path, pages: dict[str, tuple[str, int]]) -> list[Path]:
