@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from articles import moderation
+from articles.fulltext import pages
 from articles.models import (
     Article,
     ArticleImage,
@@ -23,16 +24,18 @@ from articles.models import (
     CategoryAlias,
     ContentVersion,
     FetchLog,
+    FullTextStatus,
     Image,
     ImageReport,
     ModerationEvent,
+    PageHost,
     ReportReason,
     ReviewQueueImage,
     Source,
     Visibility,
 )
 from articles.search.index import index_articles
-from articles.tasks import copy_image, fetch_source
+from articles.tasks import copy_image, fetch_source, queue_pages
 
 admin.site.site_header = _("إدارة نيوزروم")
 admin.site.site_title = _("نيوزروم")
@@ -120,11 +123,12 @@ class SourceAdmin(ChangesWhatReadersSee):
         "language",
         "status",
         "health",
+        "full_text",
         "article_count",
         "last_success_at",
         "next_fetch_at",
     ]
-    list_filter = ["status", "language", HealthFilter, "last_status"]
+    list_filter = ["status", "language", HealthFilter, "last_status", "full_text"]
     search_fields = ["name", "name_latin", "slug", "feed_url"]
     prepopulated_fields = {"slug": ["name_latin"]}
     readonly_fields = [
@@ -155,6 +159,18 @@ class SourceAdmin(ChangesWhatReadersSee):
             },
         ),
         (
+            _("النص الكامل من صفحات المقالات"),
+            {
+                "fields": ["full_text", "body_selector", "drop_selector"],
+                "description": _(
+                    "لمصادر لا تحمل تغذيتها إلا مقتطفا: تجلب صفحة كل مقال جديد (مع احترام "
+                    "robots.txt، طلبا واحدا في كل مرة لكل موقع) ويؤخذ منها النص والصورة "
+                    "الرئيسية. بعد تغيير المحددات، اختر «أعد استخراج النص الكامل» من قائمة "
+                    "المصادر."
+                ),
+            },
+        ),
+        (
             _("صحة التغذية"),
             {
                 "fields": [
@@ -182,7 +198,7 @@ class SourceAdmin(ChangesWhatReadersSee):
         ),
     ]
     inlines = [CategoryAliasInline, FetchLogInline]
-    actions = ["fetch_now", "pause", "activate"]
+    actions = ["fetch_now", "pause", "activate", "rerun_full_text"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
         return super().get_queryset(request).annotate(article_total=Count("articles"))
@@ -215,6 +231,26 @@ class SourceAdmin(ChangesWhatReadersSee):
         queryset.active().update(next_fetch_at=timezone.now())  # type: ignore[attr-defined]
         self.message_user(request, _("طُلب جلب %(n)d مصدر.") % {"n": count}, messages.SUCCESS)
 
+    @admin.action(description=_("أعد استخراج النص الكامل لأحدث مقالات المصادر المختارة"))
+    def rerun_full_text(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        off = [source.name for source in queryset if not source.full_text]
+        ids = []
+        for source in queryset.filter(full_text=True):
+            ids += pages.queue_again(source=source)
+        queue_pages(ids)
+        if off:
+            self.message_user(
+                request,
+                _("النص الكامل غير مفعّل لهذه المصادر، فُعّله أولا: %(names)s")
+                % {"names": "، ".join(off)},
+                messages.WARNING,
+            )
+        if ids:
+            self.message_user(
+                request, _("طُلب استخراج النص الكامل لـ %(n)d مقال.") % {"n": len(ids)},
+                messages.SUCCESS,
+            )  # fmt: skip
+
     @admin.action(description=_("أوقف المصادر المختارة"))
     def pause(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         queryset.update(status=Source.Status.PAUSED)
@@ -234,16 +270,50 @@ class ArticleImageInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(ChangesWhatReadersSee):
-    list_display = ["title", "source", "category", "language", "published_at", "fetched_at"]
-    list_filter = ["hidden", "source", "category", "language"]
+    list_display = [
+        "title", "source", "category", "language", "published_at", "fetched_at", "full_text",
+    ]  # fmt: skip
+    list_filter = ["hidden", "fulltext_status", "source", "category", "language"]
     search_fields = ["title", "key", "url"]
-    actions = ["hide_articles", "show_articles"]
+    actions = ["hide_articles", "show_articles", "rerun_full_text"]
     date_hierarchy = "published_at"
     list_select_related = ["source", "category"]
     raw_id_fields = ["source"]
-    # "hidden" changes only through the hide/show actions, which record who and why.
-    readonly_fields = ["key", "content_hash", "fetched_at", "updated_at", "hidden"]
+    # "hidden" changes only through the hide/show actions, which record who and why;
+    # the full-text fields only through extraction.
+    readonly_fields = [
+        "key", "content_hash", "fetched_at", "updated_at", "hidden", "fulltext_status",
+        "fulltext_code", "fulltext_at", "page_body",
+    ]  # fmt: skip
     inlines = [ArticleImageInline]
+
+    @admin.display(description=_("النص الكامل"), ordering="fulltext_status")
+    def full_text(self, article: Article) -> str:
+        if article.fulltext_status == FullTextStatus.NONE:
+            return "—"
+        return format_html(
+            '<span class="fulltext fulltext-{}">{}</span> <code>{}</code>',
+            article.fulltext_status,
+            article.get_fulltext_status_display(),
+            article.fulltext_code,
+        )
+
+    @admin.action(description=_("أعد استخراج النص الكامل للمقالات المختارة"))
+    def rerun_full_text(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        ids = pages.queue_again(article_ids=queryset.values_list("id", flat=True))
+        queue_pages(ids)
+        skipped = queryset.count() - len(ids)
+        if ids:
+            self.message_user(
+                request, _("طُلب استخراج النص الكامل لـ %(n)d مقال.") % {"n": len(ids)},
+                messages.SUCCESS,
+            )  # fmt: skip
+        if skipped:
+            self.message_user(
+                request,
+                _("تُرك %(n)d مقال: النص الكامل غير مفعّل لمصدره أو لا رابط له.") % {"n": skipped},
+                messages.WARNING,
+            )
 
     @admin.action(description=_("احجب المقالات المختارة عن القراء"))
     def hide_articles(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
@@ -496,6 +566,25 @@ class FetchLogAdmin(admin.ModelAdmin):
     list_display = ["source", *FETCH_LOG_COLUMNS]
     list_filter = ["status", "error_code", "source"]
     list_select_related = ["source"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PageHost)
+class PageHostAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The hosts whose pages we read: their robots.txt and their turn (read only)."""
+
+    list_display = ["name", "robots_status", "robots_expires_at", "next_request_at", "lease_owner"]
+    list_filter = ["robots_status"]
+    search_fields = ["name"]
+    fields = readonly_fields = (
+        "name", "robots_status", "robots_origin", "robots_expires_at", "robots_txt",
+        "next_request_at", "lease_owner", "lease_expires_at",
+    )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

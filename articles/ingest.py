@@ -41,6 +41,7 @@ class IngestResult:
     updated: int = 0
     error_code: str = ""
     new_image_ids: tuple[int, ...] = ()
+    page_ids: tuple[int, ...] = ()
 
     @property
     def is_skipped(self) -> bool:
@@ -275,7 +276,13 @@ class Attempt:
             if fields.get("status") == Source.Status.PAUSED:
                 ContentVersion.objects.bump()  # the outlet leaves the reader's lists
         return IngestResult(
-            source.id, status, stored.new, stored.updated, error_code, stored.new_image_ids
+            source.id,
+            status,
+            stored.new,
+            stored.updated,
+            error_code,
+            stored.new_image_ids,
+            stored.page_ids,
         )
 
 

@@ -18,6 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from articles.fulltext.extract import validate_selector
+
 
 class Language(models.TextChoices):
     ARABIC = "ar", _("العربية")
@@ -125,6 +127,32 @@ class Source(models.Model):
     last_fetched_at = models.DateTimeField(_("آخر جلب"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("آخر نجاح"), null=True, blank=True)
 
+    # Full text from the outlet's own pages (articles.fulltext), for feeds that carry
+    # only a teaser. The selectors are checked by articles.fulltext.extract.
+    full_text = models.BooleanField(
+        _("النص الكامل من صفحة المقال"),
+        db_default=False,
+        help_text=_("جلب صفحة كل مقال جديد وأخذ نصه وصورته الرئيسية منها، إن كانت التغذية "
+                    "لا تحمل إلا مقتطفا."),
+    )  # fmt: skip
+    body_selector = models.CharField(
+        _("محدد CSS لنص المقال"),
+        max_length=500,
+        blank=True,
+        db_default="",
+        validators=[validate_selector],
+        help_text=_("اختياري، مثل div.entry-content. يترك فارغا ليبحث الموقع عن النص بنفسه."),
+    )
+    drop_selector = models.CharField(
+        _("محدد CSS لما يحذف"),
+        max_length=1000,
+        blank=True,
+        db_default="",
+        validators=[validate_selector],
+        help_text=_("اختياري: كتل «اقرأ أيضا» وأزرار المشاركة والإعلانات والتعليقات، "
+                    "مثل .related-posts, .share-bar"),
+    )  # fmt: skip
+
     objects = SourceQuerySet.as_manager()
 
     class Meta:
@@ -211,6 +239,14 @@ class CategoryAlias(models.Model):
         return f"{self.label} → {self.category}"
 
 
+class FullTextStatus(models.TextChoices):
+    NONE = "none", _("لم يطلب")
+    PENDING = "pending", _("في الانتظار")
+    EXTRACTED = "extracted", _("أخذ من الصفحة")
+    KEPT = "kept", _("أبقي نص التغذية")
+    FAILED = "failed", _("فشل")
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible(self) -> ArticleQuerySet:
         """What readers may see: every article but those staff hid."""
@@ -264,6 +300,21 @@ class Article(models.Model):
     content_hash = models.CharField(max_length=64)
     # Hidden by staff (articles.moderation.hide_article): off every page, feed and search.
     hidden = models.BooleanField(_("محجوب"), db_default=False)
+    # Full text from the outlet's page (articles.fulltext): where it stands and why.
+    fulltext_status = models.CharField(
+        _("النص الكامل"),
+        max_length=10,
+        choices=FullTextStatus.choices,
+        db_default=FullTextStatus.NONE,
+    )
+    fulltext_code = models.CharField(
+        _("رمز النص الكامل"), max_length=40, blank=True, db_default=""
+    )
+    fulltext_attempts = models.PositiveSmallIntegerField(db_default=0, editable=False)
+    # body_html came from the outlet's page, not the feed: a feed update keeps it.
+    page_body = models.BooleanField(_("النص من صفحة المقال"), db_default=False)
+    # When it was queued or last tried: the scheduler re-queues what waits too long.
+    fulltext_at = models.DateTimeField(_("آخر محاولة للنص الكامل"), null=True, blank=True)
     images: models.ManyToManyField[Image, ArticleImage] = models.ManyToManyField(
         "Image", through="ArticleImage", related_name="articles"
     )
@@ -290,6 +341,12 @@ class Article(models.Model):
             # Section pages (keyset pages, newest first) and the home page's sections.
             models.Index(
                 fields=["category", "-published_at", "-id"], name="article_category_page_idx"
+            ),
+            # The scheduler's sweep for full-text work whose task was lost: a few rows.
+            models.Index(
+                fields=["fulltext_at"],
+                name="article_fulltext_pending_idx",
+                condition=Q(fulltext_status="pending"),
             ),
         ]
 
@@ -483,6 +540,39 @@ class FetchLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class PageHost(models.Model):
+    """One host whose article pages we fetch (articles.fulltext.hosts): its turn, shared
+    by every worker on every machine, and its robots.txt as last fetched.
+
+    One page request per host at a time: a worker takes the lease with one conditional
+    UPDATE, and gives it back with the time before which nobody may ask again."""
+
+    class Robots(models.TextChoices):
+        UNKNOWN = "unknown", _("لم يجلب")
+        RULES = "rules", _("قواعد")
+        ALLOW_ALL = "allow_all", _("غير موجود: مسموح")
+        DISALLOW_ALL = "disallow_all", _("تعذر جلبه: ممنوع")
+
+    name = models.CharField(_("المضيف"), max_length=255, unique=True)
+    lease_owner = models.CharField(max_length=100, blank=True, db_default="")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    next_request_at = models.DateTimeField(_("الطلب القادم"), null=True, blank=True)
+    robots_status = models.CharField(
+        _("robots.txt"), max_length=12, choices=Robots.choices, db_default=Robots.UNKNOWN
+    )
+    # The origin (scheme://host[:port]) the rules came from, and the rules.
+    robots_origin = models.CharField(max_length=300, blank=True, db_default="")
+    robots_txt = models.TextField(blank=True, db_default="")
+    robots_expires_at = models.DateTimeField(_("صلاحية robots.txt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("مضيف صفحات")
+        verbose_name_plural = _("مضيفو الصفحات")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ContentVersionManager(models.Manager["ContentVersion"]):

@@ -139,7 +139,7 @@ def parse_feed(
         return ParsedFeed(
             is_bozo=True, encoding=parsed.get("encoding", ""), error_code="not_a_feed"
         )
-    feed_link = _http_url(feed.get("link", ""), url) or url
+    feed_link = http_url(feed.get("link", ""), url) or url
     feed_language = _language(feed.get("language"), language)
     entries: dict[str, ParsedEntry] = {}
     for raw in parsed.entries[:max_entries]:
@@ -175,7 +175,7 @@ def _normalise_entry(
     def get(key: str, default: Any = None) -> Any:
         return dict.get(raw, key, default)
 
-    url = canonical_url(_http_url(get("link", ""), feed_link))
+    url = canonical_url(http_url(get("link", ""), feed_link))
     title = plain_text(get("title", ""), MAX_TITLE_LENGTH)
     content = get("content") or []
     body_source = content[0].get("value", "") if content else get("summary", "")
@@ -185,7 +185,7 @@ def _normalise_entry(
         return None
     base = url or feed_link
     content_images: list[str] = []
-    body_html = clean_html(_prepare_images(body_source, base), base, content_images)
+    body_html = clean_html(prepare_images(body_source, base), base, content_images)
     # A summary is a few hundred characters: no need to strip a whole article for it.
     summary = plain_text(summary_source[: MAX_SUMMARY_LENGTH * 8], MAX_SUMMARY_LENGTH)
     if not title:
@@ -270,7 +270,7 @@ def canonical_url(url: str) -> str:
     return canonical if len(canonical) <= MAX_URL_LENGTH else ""
 
 
-def _http_url(value: str | None, base: str) -> str:
+def http_url(value: str | None, base: str) -> str:
     """An absolute http(s) URL or ''."""
     if not value:
         return ""
@@ -315,6 +315,22 @@ def _entry_date(raw_date: str, parsed: Any, fetched_at: datetime) -> datetime:
     return fetched_at if moment > fetched_at + FUTURE_TOLERANCE else moment
 
 
+def dated(value: str, now: datetime | None = None) -> datetime | None:
+    """A date from a page's metadata as aware UTC, by the feed rules (no offset is
+    Moroccan time; later than now is not believed), or None."""
+    now = now or datetime.now(UTC)
+    try:
+        moment = _parse_date(value)
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=MOROCCO)
+        moment = moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return None if moment > now + FUTURE_TOLERANCE else moment
+
+
 def _parse_date(value: str) -> datetime | None:
     value = value.strip()
     if not value:
@@ -329,7 +345,7 @@ def _parse_date(value: str) -> datetime | None:
         return None
 
 
-def _prepare_images(fragment: str, base: str) -> str:
+def prepare_images(fragment: str, base: str) -> str:
     """The body with lazy-loaded images made real and tracking pixels removed (they
     would report every reader's visit). Most bodies need neither and are returned as
     they are, unparsed; the image URLs themselves are collected by ``clean_html``."""
@@ -374,7 +390,7 @@ def _rewrite_images(fragment: str, base: str) -> str:
         if img.tag != "img":
             return match.group(0)
         source = _image_source(img)
-        if _is_tracking_pixel(_http_url(source, base), *_size(img)):
+        if is_tracking_pixel(http_url(source, base), *_size(img)):
             return ""
         if source:
             img.set("src", source)
@@ -383,7 +399,7 @@ def _rewrite_images(fragment: str, base: str) -> str:
     return IMG_TAG.sub(fix, fragment)
 
 
-def _is_tracking_pixel(url: str, width: Any = None, height: Any = None) -> bool:
+def is_tracking_pixel(url: str, width: Any = None, height: Any = None) -> bool:
     for size in (width, height):
         try:
             if size is not None and int(str(size).strip().removesuffix("px")) <= 2:
@@ -409,7 +425,7 @@ def _entry_images(raw: Any, base: str, content_images: list[str]) -> tuple[str, 
             candidates.append(link.get("href", ""))
     urls: list[str] = []
     # Body images too: clean_html keeps mailto: and any length, neither fits an image.
-    for url in [_http_url(candidate, base) for candidate in candidates + content_images]:
-        if url and url not in urls and not _is_tracking_pixel(url):
+    for url in [http_url(candidate, base) for candidate in candidates + content_images]:
+        if url and url not in urls and not is_tracking_pixel(url):
             urls.append(url)
     return tuple(urls[:MAX_IMAGES_PER_ENTRY])

@@ -12,19 +12,28 @@ built from the models' metadata, so renaming a field cannot leave it behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from articles.models import Article, ArticleImage, CategoryAlias, ContentVersion, Image, Source
+from articles.models import (
+    Article,
+    ArticleImage,
+    CategoryAlias,
+    ContentVersion,
+    FullTextStatus,
+    Image,
+    Source,
+)
 from articles.parse import ParsedEntry
 from articles.search.index import index_articles
-from articles.text import normalize_label
+from articles.text import normalize_label, plain_text
 
 ARTICLE_FIELDS = (
     "source", "key", "url", "title", "summary", "body_html", "author", "language",
@@ -42,6 +51,8 @@ class StoreResult:
     updated: int = 0
     unchanged: int = 0
     new_image_ids: tuple[int, ...] = ()
+    # Articles whose page is to be fetched for their full text (articles.fulltext).
+    page_ids: tuple[int, ...] = ()
 
 
 def store_entries(
@@ -66,13 +77,20 @@ def store_entries(
             (_article_row(source, e, aliases, fetched_at) for e in sorted(changed, key=_key)),
             conflict=("source", "key"),
             update=ARTICLE_UPDATE_FIELDS,
+            # A body taken from the outlet's page outlives the feed's teaser.
+            keep_if={"body_html": "page_body"},
         )
         ids = dict(
             Article.objects.filter(source=source, key__in=[e.key for e in changed]).values_list(
                 "key", "id"
             )
         )
-        new_image_ids = _link_images(changed, ids, refreshed=existing.keys())
+        new_image_ids = link_images(
+            {ids[e.key]: e.image_urls for e in changed},
+            replace=[ids[key] for key in existing if key in ids],
+            fresh=True,
+        )
+        page_ids = queue_pages(source, changed, ids) if source.full_text else ()
         index_articles(ids.values())
         # Last, in the same transaction: pages cached under the new number see these rows.
         ContentVersion.objects.bump()
@@ -82,7 +100,27 @@ def store_entries(
         updated=len(changed) - new,
         unchanged=len(entries) - len(changed),
         new_image_ids=new_image_ids,
+        page_ids=page_ids,
     )
+
+
+def queue_pages(
+    source: Source, entries: Sequence[ParsedEntry], ids: dict[str, int]
+) -> tuple[int, ...]:
+    """Mark the stored entries of a full-text outlet: those whose feed body is the
+    whole article keep it; the others wait for their page. Returns the waiting ids."""
+    enough = settings.FULLTEXT_FEED_FULL_CHARS
+    full = [ids[e.key] for e in entries if len(plain_text(e.body_html)) >= enough]
+    waiting = sorted(ids[e.key] for e in entries if ids[e.key] not in set(full))
+    now = timezone.now()
+    Article.objects.filter(id__in=full, page_body=False).update(
+        fulltext_status=FullTextStatus.KEPT, fulltext_code="feed_full_text", fulltext_at=now
+    )
+    Article.objects.filter(id__in=waiting).update(
+        fulltext_status=FullTextStatus.PENDING, fulltext_code="", fulltext_attempts=0,
+        fulltext_at=now,
+    )  # fmt: skip
+    return tuple(waiting)
 
 
 def category_aliases(source: Source) -> dict[str, int]:
@@ -101,9 +139,12 @@ def insert_rows(
     *,
     conflict: Sequence[str],
     update: Sequence[str] = (),
+    keep_if: Mapping[str, str] | None = None,
 ) -> None:
     """Insert ``rows`` (values in ``fields`` order) into ``model``'s table; a row that
-    collides on the unique ``conflict`` fields updates ``update`` (or is skipped)."""
+    collides on the unique ``conflict`` fields updates ``update`` (or is skipped).
+    ``keep_if`` maps a field of ``update`` to a boolean field of the stored row: while
+    that is true, the stored value is kept."""
     meta = model._meta
     model_fields = [meta.get_field(name) for name in fields]
 
@@ -114,14 +155,22 @@ def insert_rows(
 
     columns = ", ".join(column(name) for name in fields)
     targets = ", ".join(column(name) for name in conflict)
-    if update:
-        action = "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in map(column, update))
-    else:
-        action = "DO NOTHING"
+    table = connection.ops.quote_name(meta.db_table)
+    kept = {column(name): column(flag) for name, flag in (keep_if or {}).items()}
+
+    def assignment(name: str) -> str:
+        target = column(name)
+        if target in kept:
+            stored = f"{table}.{target}"
+            flag = f"{table}.{kept[target]}"
+            return f"{target} = CASE WHEN {flag} THEN {stored} ELSE excluded.{target} END"
+        return f"{target} = excluded.{target}"
+
+    action = "DO UPDATE SET " + ", ".join(map(assignment, update)) if update else "DO NOTHING"
     placeholders = ", ".join(["%s"] * len(fields))
     # Identifiers come from the models' metadata, quoted; values are parameters.
     sql = (
-        f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) "  # noqa: S608
+        f"INSERT INTO {table} ({columns}) "  # noqa: S608
         f"VALUES ({placeholders}) ON CONFLICT ({targets}) {action}"
     )
     # Only dates need the backend's own representation (naive UTC text on SQLite), and
@@ -160,14 +209,20 @@ def _article_row(
     )  # fmt: skip
 
 
-def _link_images(
-    entries: Sequence[ParsedEntry], article_ids: dict[str, int], refreshed: Iterable[str]
+def link_images(
+    article_urls: Mapping[int, Sequence[str]],
+    *,
+    replace: Iterable[int] = (),
+    fresh: bool = False,
 ) -> tuple[int, ...]:
-    """Create missing Image rows and link them to their articles; an updated article's
-    links are replaced. Returns the ids of the images seen for the first time."""
+    """Create missing Image rows and link them to their articles (article id -> image
+    URLs, in order, after any the article has). The links of the ``replace`` articles
+    are replaced, unless their body came from their page (its images stay linked);
+    ``fresh`` says the other articles have no links yet (they were just inserted).
+    Returns the ids of the images seen for the first time."""
     # Sorted: two outlets sharing images insert them in the same order, so that
     # PostgreSQL cannot deadlock them on the unique index.
-    urls = sorted({url for e in entries for url in e.image_urls})
+    urls = sorted({url for found in article_urls.values() for url in found})
     image_ids: dict[str, int] = {}
     first_seen: list[int] = []
     if urls:
@@ -181,16 +236,29 @@ def _link_images(
             image_ids[url] = image_id
             if created_at == now:
                 first_seen.append(image_id)
-    refreshed_ids = [article_ids[key] for key in refreshed if key in article_ids]
-    if refreshed_ids:
-        ArticleImage.objects.filter(article_id__in=refreshed_ids).delete()
+    replace = list(replace)
+    if replace:
+        ArticleImage.objects.filter(article_id__in=replace, article__page_body=False).delete()
+    # Positions go on from the article's last one: a lead image found later on the
+    # page comes after the feed's.
+    linked = replace if fresh else list(article_urls)
+    start = (
+        dict(
+            ArticleImage.objects.filter(article_id__in=linked)
+            .values("article_id")
+            .annotate(last=Max("position"))
+            .values_list("article_id", "last")
+        )
+        if linked
+        else {}
+    )
     insert_rows(
         ArticleImage,
         ("article", "image", "position"),
         (
-            (article_ids[e.key], image_ids[url], position)
-            for e in entries
-            for position, url in enumerate(e.image_urls)
+            (article_id, image_ids[url], start.get(article_id, -1) + 1 + position)
+            for article_id, found in article_urls.items()
+            for position, url in enumerate(found)
         ),
         conflict=("article", "image"),
     )

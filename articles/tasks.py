@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 from celery import shared_task
 
 from articles import images, ingest
+from articles.fulltext import pages
 
 COPY_RETRY_BASE_SECONDS = 60
 
@@ -17,9 +20,11 @@ def schedule_due_sources() -> int:
     for source_id in source_ids:
         fetch_source.delay(source_id)
     ingest.trim_fetch_logs()
-    # Images whose copy task was lost with a worker or a broker get another one.
+    # Images and pages whose task was lost with a worker or a broker get another one.
     for image_id in images.stranded_image_ids():
         copy_image.delay(image_id)
+    for article_id in pages.stranded_page_ids():
+        fetch_page.delay(article_id)
     return len(source_ids)
 
 
@@ -38,12 +43,15 @@ def fetch_source(self, source_id: int) -> dict[str, object]:  # type: ignore[no-
     result = ingest.ingest_source(source_id, owner=self.request.id or ingest.new_lease_owner())
     for image_id in result.new_image_ids:
         copy_image.delay_on_commit(image_id)
+    for article_id in result.page_ids:
+        fetch_page.delay_on_commit(article_id)
     return {
         "status": result.status,
         "new": result.new,
         "updated": result.updated,
         "error": result.error_code,
         "images": len(result.new_image_ids),
+        "pages": len(result.page_ids),
     }
 
 
@@ -71,3 +79,31 @@ def repair_image_copies() -> int:
     from articles.moderation import repair_copies
 
     return repair_copies()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=90,
+    time_limit=120,
+    ignore_result=True,
+    max_retries=0,
+)
+def fetch_page(self, article_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """Full text of one article from its page (articles.fulltext.pages). A busy host or
+    a network failure hands the work to a later task with a countdown; the tries are
+    counted on the article, so a lost broker message never makes it retry forever."""
+    result = pages.fill_article(article_id, owner=self.request.id)
+    later = result.wait if result.wait is not None else result.retry_in
+    if later is not None:
+        fetch_page.apply_async((article_id,), countdown=later + random.uniform(0, 1))
+    for image_id in result.new_image_ids:
+        copy_image.delay_on_commit(image_id)
+    return {"status": result.status, "code": result.code}
+
+
+def queue_pages(article_ids: list[int]) -> None:
+    """Queue one page task per article, once the caller's transaction commits."""
+    for article_id in article_ids:
+        fetch_page.delay_on_commit(article_id)

@@ -27,6 +27,11 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value.strip() else default
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -323,6 +328,25 @@ FETCH_LOG_KEEP = env_int("FETCH_LOG_KEEP", 50)
 FETCH_USER_AGENT = os.environ.get(
     "FETCH_USER_AGENT", f"NewsroomBot/0.1 (+{SITE_URL}; Moroccan news reader)"
 )
+
+# Full text from outlets' pages (articles.fulltext), for outlets where staff turn it on.
+FULLTEXT_MAX_BYTES = env_int("FULLTEXT_MAX_BYTES", 5 * 1024 * 1024)
+FULLTEXT_TIMEOUT_SECONDS = env_int("FULLTEXT_TIMEOUT_SECONDS", 20)
+# Seconds between two requests to one host, across all workers (a robots.txt
+# Crawl-delay asks for more, up to FULLTEXT_MAX_CRAWL_DELAY).
+FULLTEXT_HOST_DELAY_SECONDS = env_float("FULLTEXT_HOST_DELAY_SECONDS", 2.0)
+FULLTEXT_MAX_CRAWL_DELAY = env_int("FULLTEXT_MAX_CRAWL_DELAY", 30)
+# A worker waits this long for a host's turn, then hands the task back with a countdown.
+FULLTEXT_HOST_WAIT_SECONDS = env_int("FULLTEXT_HOST_WAIT_SECONDS", 5)
+FULLTEXT_ROBOTS_TTL_SECONDS = env_int("FULLTEXT_ROBOTS_TTL_SECONDS", 24 * 3600)
+# An unreachable robots.txt (5xx, network) means "disallow all" until we try again.
+FULLTEXT_ROBOTS_RETRY_SECONDS = env_int("FULLTEXT_ROBOTS_RETRY_SECONDS", 3600)
+# Tries of one page on network errors (5xx, timeouts), with backoff; never more.
+FULLTEXT_MAX_ATTEMPTS = env_int("FULLTEXT_MAX_ATTEMPTS", 3)
+# A feed body this long (characters of text) is taken to be the full article.
+FULLTEXT_FEED_FULL_CHARS = env_int("FULLTEXT_FEED_FULL_CHARS", 1500)
+# Articles of an outlet re-run at once from admin or the fulltext command, newest first.
+FULLTEXT_RERUN_LIMIT = env_int("FULLTEXT_RERUN_LIMIT", 500)
 
 # Image copies: limits on what we download and decode, and the sizes we keep.
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)

@@ -429,7 +429,7 @@ def test_rebuild_indexes_articles_written_around_the_store(make_source) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_indexes_articles_already_stored(make_source) -> None:
+def test_the_migration_indexes_articles_already_stored() -> None:
     from django.core.management import call_command
     from django.db.migrations.executor import MigrationExecutor
 
@@ -439,7 +439,9 @@ def test_the_migration_indexes_articles_already_stored(make_source) -> None:
         # The tables as they were then: the model as it was then.
         old_apps = MigrationExecutor(connection).loader.project_state(before).apps
         old_article = old_apps.get_model("articles", "Article")
-        source = make_source()
+        source = old_apps.get_model("articles", "Source").objects.create(
+            name="مصدر", slug="old-outlet", feed_url="http://127.0.0.1:9/old.xml"
+        )
         old_article.objects.create(
             source_id=source.id, key="old", url="", title="أرشيف قديم عن الزلزال",
             published_at=NOW, fetched_at=NOW, updated_at=NOW, content_hash="x",

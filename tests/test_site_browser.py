@@ -367,12 +367,21 @@ def test_hostile_feeds_run_no_script_on_any_page(
 # ---------------------------------------------------------------------------------------
 
 
+ANIMATIONS_READY = """track => Promise.all(track.getAnimations().map(a => a.ready))
+    .then(() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))))"""
+
+
 def track_x(page: Page) -> float:
     return float(page.locator(".ticker-track").evaluate(MATRIX_X))
 
 
 def motion(page: Page, ms: int = 1000) -> float:
-    """How far the ticker's track moved along x in ``ms`` (positive: to the right)."""
+    """How far the ticker's track moved along x in ``ms`` (positive: to the right).
+
+    A pause or play asked for by hover, focus or the button is *pending* until the
+    browser's next frames (Web Animations: the ``ready`` promise); under load that can
+    be tens of milliseconds, so the count starts once every animation is ready."""
+    page.locator(".ticker-track").evaluate(ANIMATIONS_READY)
     before = track_x(page)
     page.wait_for_timeout(ms)
     return track_x(page) - before

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import URLValidator, validate_slug
 from django.utils.text import slugify
 
+from articles.management.fulltext_options import add_fulltext_arguments, checked_selectors
 from articles.models import ContentVersion, Language, Source, is_reserved_slug
 
 
@@ -18,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--slug", help="short Latin identifier (default: from the URL)")
         parser.add_argument("--language", choices=Language.values, default=Language.ARABIC)
         parser.add_argument("--name-latin", default="", help="the name in Latin letters")
+        add_fulltext_arguments(parser)
+        parser.add_argument(
+            "--full-text",
+            action="store_true",
+            help="take each new article's body and lead image from its page",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         feed_url = options["feed_url"].strip()
@@ -39,8 +46,11 @@ class Command(BaseCommand):
             raise CommandError(f"a source with slug {slug!r} exists; choose another with --slug")
         if Source.objects.filter(feed_url=feed_url).exists():
             raise CommandError(f"a source with this feed URL exists: {feed_url}")
+        selectors = checked_selectors(options)
         parts = urlsplit(feed_url)
         source = Source.objects.create(
+            full_text=options["full_text"],
+            **selectors,
             name=options["name"].strip(),
             name_latin=options["name_latin"],
             slug=slug,
@@ -49,7 +59,10 @@ class Command(BaseCommand):
             language=options["language"],
         )
         ContentVersion.objects.bump()
-        self.stdout.write(self.style.SUCCESS(f"added {source.slug} ({source.feed_url})"))
+        full_text = " with full text from its pages" if source.full_text else ""
+        self.stdout.write(
+            self.style.SUCCESS(f"added {source.slug} ({source.feed_url}){full_text}")
+        )
 
 
 def slug_from_url(url: str) -> str:

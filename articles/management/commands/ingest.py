@@ -3,9 +3,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from articles.fulltext.pages import fill_article
 from articles.images import copy_image
 from articles.ingest import IngestResult, ingest_source, trim_fetch_logs
 from articles.models import Image, Source
+
+# Longest wait for a host's turn inline: longer than any crawl delay we honour.
+PAGE_WAIT_SECONDS = 120
 
 
 class Command(BaseCommand):
@@ -30,8 +34,12 @@ class Command(BaseCommand):
         for source in bar:
             bar.set_postfix_str(source.slug)
             result = ingest_source(source.id, include_paused=True)
-            # No broker here: copy the new images now, as the worker's tasks would.
-            copies = [copy_image(image_id) for image_id in result.new_image_ids]
+            # No broker here: fetch the pages and copy the new images now, as the
+            # worker's tasks would (a page waits its host's turn instead of requeueing).
+            image_ids = list(result.new_image_ids)
+            for article_id in result.page_ids:
+                image_ids += fill_article(article_id, wait=PAGE_WAIT_SECONDS).new_image_ids
+            copies = [copy_image(image_id) for image_id in image_ids]
             stored = sum(1 for copy in copies if copy.status == Image.Status.STORED)
             rows.append((source, result, stored))
         trim_fetch_logs()
