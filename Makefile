@@ -62,5 +62,12 @@ bench: install
 	$(PY) bench/search.py
 	$(PY) bench/lighthouse.py --install
 
+# Full-text extraction on the labelled pages of tests/data/pages, beside trafilatura
+# (installed into the venv for this bench only: not a project dependency).
+.PHONY: bench-fulltext
+bench-fulltext: install
+	$(VENV)/bin/pip install --quiet -r bench/requirements-fulltext.txt
+	$(PY) bench/fulltext.py
+
 clean:
 	rm -rf var/ .pytest_cache
