@@ -48,24 +48,15 @@ MIN_ARTICLE_CHARS = 200
 # A paragraph counts towards a block's density from this length on.
 MIN_PARAGRAPH_CHARS = 30
 MAX_JSON_LD_BYTES = 2 * 1024 * 1024
-# Where themes put the article: tried in this order, the fullest match of each wins.
-BODY_SELECTORS = (
-    '[itemprop="articleBody"]',
-    ".entry-content",
-    ".post-content",
-    ".article-content",
-    ".article-body",
-    ".article__body",
-    ".article-text",
-    ".td-post-content",
-    ".single-content",
-    ".post-body",
-    ".story-body",
-    ".news-content",
-    ".content-article",
-    "#article-body",
-    "article",
-)
+# Where themes put the article, in the order tried; the fullest match of each wins.
+# Each is a class, an id ("#..."), an itemprop ("itemprop=...") or a tag ("<...>").
+BODY_MARKS = (
+    "itemprop=articleBody", "entry-content", "post-content", "article-content",
+    "article-body", "article__body", "article-text", "td-post-content", "single-content",
+    "post-body", "story-body", "news-content", "content-article", "#article-body",
+    "<article>",
+)  # fmt: skip
+BODY_RANK = {mark: rank for rank, mark in enumerate(BODY_MARKS)}
 # Never part of an article, wherever they are.
 DROP_TAGS = (
     "script", "style", "noscript", "template", "iframe", "object", "embed", "form",
@@ -354,14 +345,30 @@ def _json_ld_name(value: Any) -> str:
 def _find_body(soup: BeautifulSoup) -> list[Tag]:
     """The article's container(s): the fullest match of the first known selector that
     holds an article's worth of prose, else the densest block of paragraphs."""
-    for selector in BODY_SELECTORS:
-        matches = [m for m in soup.select(selector) if not _is_boilerplate(m)]
-        if not matches:
-            continue
+    # One walk of the page, each element filed under its best mark.
+    ranked: dict[int, list[Tag]] = {}
+    for element in soup.find_all(True):
+        rank = _body_rank(element)
+        if rank is not None and not _is_boilerplate(element):
+            ranked.setdefault(rank, []).append(element)
+    for rank in sorted(ranked):
+        matches = ranked[rank]
         best = max(matches, key=_prose_length)
         if _prose_length(best) >= MIN_ARTICLE_CHARS:
             return [best]
     return _densest_block(soup)
+
+
+def _body_rank(element: Tag) -> int | None:
+    marks = [f"<{element.name}>"]
+    if element.get("itemprop"):
+        marks.append(f"itemprop={element.get('itemprop')}")
+    if element.get("id"):
+        marks.append(f"#{element.get('id')}")
+    classes: Any = element.get("class") or []
+    marks.extend(classes if isinstance(classes, list) else [str(classes)])
+    ranks = [BODY_RANK[mark] for mark in marks if mark in BODY_RANK]
+    return min(ranks) if ranks else None
 
 
 def _prose_length(element: Tag) -> int:
