@@ -364,6 +364,14 @@ def _outermost_link(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement | N
     return found
 
 
+def _caption_of(img: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The caption of the figure ``img`` is the picture of, if it has one."""
+    for figure in img.iterancestors("figure"):
+        captions = figure.findall("figcaption")
+        return captions[0] if captions and len(figure.findall(".//img")) == 1 else None
+    return None
+
+
 @dataclass(frozen=True)
 class BodyImages:
     """How a page shows a body's images: our copies by original URL, and for hidden
@@ -434,6 +442,13 @@ def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str
                       "rel": "nofollow", "data-report-image": ""},
             )  # fmt: skip
             link.text = shown.report_text
+            caption = _caption_of(img)
+            if caption is not None:
+                # In a figure, the link closes its caption: picture and caption stay
+                # together.
+                caption.append(link)
+                link.addprevious(lxml.html.Element("br"))
+                continue
             # After the outlet's own link, if the picture is inside one: no nested links.
             anchor = enclosing if enclosing is not None else img
             link.tail, anchor.tail = anchor.tail, None

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from celery import shared_task
+from django.conf import settings
+from django.db import transaction
 
 from articles import images, ingest
 from articles.fulltext import pages
+from articles.fulltext.hosts import host_of
+from articles.models import Article
 
 COPY_RETRY_BASE_SECONDS = 60
 
@@ -43,8 +48,7 @@ def fetch_source(self, source_id: int) -> dict[str, object]:  # type: ignore[no-
     result = ingest.ingest_source(source_id, owner=self.request.id or ingest.new_lease_owner())
     for image_id in result.new_image_ids:
         copy_image.delay_on_commit(image_id)
-    for article_id in result.page_ids:
-        fetch_page.delay_on_commit(article_id)
+    queue_pages(result.page_ids)
     return {
         "status": result.status,
         "new": result.new,
@@ -103,7 +107,24 @@ def fetch_page(self, article_id: int) -> dict[str, object]:  # type: ignore[no-u
     return {"status": result.status, "code": result.code}
 
 
-def queue_pages(article_ids: list[int]) -> None:
-    """Queue one page task per article, once the caller's transaction commits."""
-    for article_id in article_ids:
-        fetch_page.delay_on_commit(article_id)
+def queue_pages(article_ids: Sequence[int]) -> None:
+    """Queue one page task per article once the caller's transaction commits, spread
+    over time host by host: the n-th page of a host is due n host delays from now, so
+    a burst (a new feed, a re-run of 500 articles) neither polls nor holds workers."""
+    if not article_ids:
+        return
+    delay = settings.FULLTEXT_HOST_DELAY_SECONDS
+    hosts: dict[str, int] = {}
+    plan = []
+    for article_id, url in Article.objects.filter(id__in=list(article_ids)).values_list(
+        "id", "url"
+    ):
+        host = host_of(url)
+        plan.append((article_id, hosts.get(host, 0) * delay))
+        hosts[host] = hosts.get(host, 0) + 1
+
+    def publish() -> None:
+        for article_id, countdown in plan:
+            fetch_page.apply_async((article_id,), countdown=countdown or None)
+
+    transaction.on_commit(publish)

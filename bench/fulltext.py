@@ -173,12 +173,27 @@ def short(value: object, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+# The labelled sets under tests/data (tests/data/pages/README.md says how each was made).
+SETS = {
+    name: REPO / "tests" / "data" / name
+    for name in ("pages", "pages-heldout", "pages-blind")
+    if (REPO / "tests" / "data" / name / "pages.json").exists()
+}
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--runs", type=int, default=DEFAULT_RUNS, help=f"timed calls per page, {DEFAULT_RUNS}"
     )
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
+    parser.add_argument(
+        "--set",
+        default="pages",
+        choices=sorted(SETS),
+        help="which labelled set: pages (written beside the extractor), pages-heldout and "
+        "pages-blind (written blind, without reading it); default pages",
+    )
     parser.add_argument(
         "--show", default="", help="print every extractor's text of this page, and the label"
     )
@@ -203,7 +218,7 @@ def main() -> int:
     logging.getLogger("htmldate").setLevel(logging.CRITICAL)
     logging.getLogger("courlan").setLevel(logging.CRITICAL)
 
-    pages = load_pages()
+    pages = load_pages(SETS[args.set])
     if args.pages:
         wanted = {name.strip() for name in args.pages.split(",") if name.strip()}
         unknown = wanted - {page.name for page in pages}

@@ -337,7 +337,12 @@ FULLTEXT_TIMEOUT_SECONDS = env_int("FULLTEXT_TIMEOUT_SECONDS", 20)
 FULLTEXT_HOST_DELAY_SECONDS = env_float("FULLTEXT_HOST_DELAY_SECONDS", 2.0)
 FULLTEXT_MAX_CRAWL_DELAY = env_int("FULLTEXT_MAX_CRAWL_DELAY", 30)
 # A worker waits this long for a host's turn, then hands the task back with a countdown.
-FULLTEXT_HOST_WAIT_SECONDS = env_int("FULLTEXT_HOST_WAIT_SECONDS", 5)
+FULLTEXT_HOST_WAIT_SECONDS = env_int("FULLTEXT_HOST_WAIT_SECONDS", 1)
+# Page tasks on a queue of their own (then run workers with -Q celery,NAME or dedicated
+# ones with -Q NAME); empty: the default queue, beside feeds and images.
+FULLTEXT_QUEUE = os.environ.get("FULLTEXT_QUEUE", "")
+if FULLTEXT_QUEUE:
+    CELERY_TASK_ROUTES = {"articles.tasks.fetch_page": {"queue": FULLTEXT_QUEUE}}
 FULLTEXT_ROBOTS_TTL_SECONDS = env_int("FULLTEXT_ROBOTS_TTL_SECONDS", 24 * 3600)
 # An unreachable robots.txt (5xx, network) means "disallow all" until we try again.
 FULLTEXT_ROBOTS_RETRY_SECONDS = env_int("FULLTEXT_ROBOTS_RETRY_SECONDS", 3600)

@@ -111,10 +111,17 @@ class FeedServer:
 
     ``delays[path]`` holds a response back that many seconds; ``first_delays[path]``
     does so for the first request only. ``arrived[path]`` is set when a request comes in.
+    ``content_types[path]`` overrides the RSS Content-Type (pages, robots.txt, images);
+    ``requests`` lists (path, start, end) of every request answered, in wall-clock
+    seconds (``time.time()``, the clock the workers' ``timezone.now()`` reads).
     """
+
+    RSS_TYPE = "application/rss+xml; charset=utf-8"
 
     def __init__(self) -> None:
         self.feeds: dict[str, bytes] = {}
+        self.content_types: dict[str, str] = {}
+        self.requests: list[tuple[str, float, float]] = []
         self.delays: dict[str, float] = {}
         self.first_delays: dict[str, float] = {}
         self.hits: dict[str, int] = defaultdict(int)
@@ -138,12 +145,22 @@ class FeedServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
 
-    def add_feed(self, path: str, body: bytes) -> str:
+    def add_feed(self, path: str, body: bytes, content_type: str | None = None) -> str:
         self.feeds[path] = body
+        if content_type is not None:
+            self.content_types[path] = content_type
         return self.url(path)
+
+    def requests_to(self, prefix: str) -> list[tuple[str, float, float]]:
+        """The recorded requests whose path starts with ``prefix``, by start time."""
+        with self.lock:
+            return sorted(
+                (r for r in self.requests if r[0].startswith(prefix)), key=lambda r: r[1]
+            )
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         path = request.path
+        start = time.time()
         with self.lock:
             self.hits[path] += 1
             first = self.hits[path] == 1
@@ -158,13 +175,14 @@ class FeedServer:
                     request.send_error(404)
                     return
                 request.send_response(200)
-                request.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                request.send_header("Content-Type", self.content_types.get(path, self.RSS_TYPE))
                 request.send_header("Content-Length", str(len(body)))
                 request.end_headers()
                 request.wfile.write(body)
         finally:
             with self.lock:
                 self.in_flight[path] -= 1
+                self.requests.append((path, start, time.time()))
 
     def __enter__(self) -> FeedServer:
         self.thread.start()

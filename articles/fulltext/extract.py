@@ -23,7 +23,7 @@ from typing import Any
 import lxml.etree
 import lxml.html
 import soupsieve
-from bs4 import BeautifulSoup, Comment, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from bs4.dammit import EncodingDetector
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
@@ -78,6 +78,9 @@ BOILERPLATE_WORDS = frozenset(
     }
 )  # fmt: skip
 WORD_SPLIT = re.compile(r"[\s_\-]+")
+STATE_PREFIXES = ("no-", "has-", "is-", "with-", "without-", "hide-", "show-", "js-")
+# An element with this share of the page's text is a layout wrapper, whatever its name.
+WRAPPER_SHARE = 0.6
 # Two-word class names that mean boilerplate only together ("read-also", "post-meta").
 BOILERPLATE_PAIRS = (("read", "more"), ("read", "also"), ("most", "read"), ("ad", "slot"))
 # How "read also" blocks start, in Arabic and French.
@@ -93,6 +96,14 @@ BLOCK_TAGS = frozenset(
      "figcaption", "table", "pre", "dl", "dd", "dt", "tr", "td", "th", "hr"}
 )  # fmt: skip
 CONTAINER_TAGS = frozenset({"div", "section", "article", "main", "span", "center", "font"})
+# Blocks whose loose text is wrapped into paragraphs, and the block-level elements
+# (beside BLOCK_TAGS) that end a run of inline content.
+WRAPPED_BLOCKS = frozenset({"div", "section", "article", "main", "center", "td", "th", "body"})
+BLOCKISH = frozenset(
+    {"div", "section", "article", "main", "center", "table", "tbody", "thead", "tfoot",
+     "header", "footer", "aside", "nav", "form", "address", "picture"}
+)  # fmt: skip
+
 TEXT_BLOCKS = frozenset(
     {"p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "figcaption", "td", "th", "pre",
      "dt", "dd"}
@@ -276,7 +287,8 @@ def _metadata(soup: BeautifulSoup, url: str) -> _Metadata:
             meta.lead_image = image
             break
     authors = [found.get("author", ""), found.get("article:author", ""),
-               _json_ld_name(article.get("author")), found.get("dc.creator", "")]  # fmt: skip
+               _json_ld_name(article.get("author")), found.get("dc.creator", ""),
+               _microdata(soup, "author")]  # fmt: skip
     # article:author is often the author's page: a URL is not a name.
     meta.author = next((a for a in authors if a and not a.startswith(("http://", "https://"))), "")
     meta.published = (
@@ -284,10 +296,26 @@ def _metadata(soup: BeautifulSoup, url: str) -> _Metadata:
         or found.get("datepublished")
         or str(article.get("datePublished") or "")
         or found.get("og:published_time", "")
+        or _microdata(soup, "datePublished")
     )
     body = article.get("articleBody")
     meta.json_ld_body = body if isinstance(body, str) else ""
     return meta
+
+
+def _microdata(soup: BeautifulSoup, prop: str) -> str:
+    """A schema.org microdata value (``itemprop``) outside meta tags: its machine value
+    (content, datetime, title) or its name or text."""
+    element = soup.find(True, attrs={"itemprop": re.compile(rf"(^|\s){prop}(\s|$)")})
+    if not isinstance(element, Tag):
+        return ""
+    for attribute in ("content", "datetime", "title"):
+        if element.get(attribute) and element.name != "a":
+            return str(element.get(attribute))
+    named = element.find(True, attrs={"itemprop": "name"})
+    source = named if isinstance(named, Tag) else element
+    value = source.get("content") or source.get_text(" ")
+    return " ".join(str(value).split())[:MAX_AUTHOR_LENGTH]
 
 
 def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
@@ -361,8 +389,7 @@ def _find_body(soup: BeautifulSoup) -> list[Tag]:
 
 def _body_rank(element: Tag) -> int | None:
     marks = [f"<{element.name}>"]
-    if element.get("itemprop"):
-        marks.append(f"itemprop={element.get('itemprop')}")
+    marks.extend(f"itemprop={prop}" for prop in str(element.get("itemprop") or "").split())
     if element.get("id"):
         marks.append(f"#{element.get('id')}")
     classes: Any = element.get("class") or []
@@ -388,9 +415,10 @@ def _densest_block(soup: BeautifulSoup) -> list[Tag]:
     best, and with it the siblings that carry prose too (a body split by ad slots)."""
     scores: dict[int, float] = {}
     elements: dict[int, Tag] = {}
+    page_text = _text_length(soup.body) if soup.body is not None else 0
     for paragraph in soup.find_all("p"):
         text = _text_length(paragraph)
-        if text < MIN_PARAGRAPH_CHARS or _is_boilerplate_tree(paragraph):
+        if text < MIN_PARAGRAPH_CHARS or _is_boilerplate_tree(paragraph, page_text):
             continue
         score = text * (1 - _link_density(paragraph, text))
         for ancestor, weight in zip(paragraph.parents, (1.0, 0.5), strict=False):
@@ -420,11 +448,18 @@ def _densest_block(soup: BeautifulSoup) -> list[Tag]:
 
 def _class_words(element: Tag) -> list[str]:
     classes: Any = element.get("class") or []
-    names = " ".join(classes if isinstance(classes, list) else [str(classes)])
+    classes = classes if isinstance(classes, list) else str(classes).split()
+    # A BEM modifier ("node--promoted") qualifies a block, it does not say what the
+    # block is; a state ("no-share", "has-sidebar", "is-sticky") neither.
+    names = " ".join(
+        name.split("--", 1)[0] for name in classes if not name.lower().startswith(STATE_PREFIXES)
+    )
     return WORD_SPLIT.split(f"{names} {element.get('id') or ''}".lower().strip())
 
 
 def _is_boilerplate(element: Tag) -> bool:
+    if _body_rank(element) is not None and element.name != "article":
+        return False  # "entry-content share-on" is the body, whatever else it says
     words = _class_words(element)
     if any(word in BOILERPLATE_WORDS for word in words):
         return True
@@ -436,11 +471,12 @@ def _is_boilerplate(element: Tag) -> bool:
     )
 
 
-def _is_boilerplate_tree(element: Tag) -> bool:
-    """True if ``element`` or one of its ancestors (up to the page) is boilerplate."""
+def _is_boilerplate_tree(element: Tag, page_text: int) -> bool:
+    """True if ``element`` or one of its ancestors is boilerplate. An ancestor holding
+    most of the page's text is a layout wrapper ("main sidebar-right"), not a block."""
     node: Tag | None = element
     while node is not None and node.name not in ("body", "html", "[document]"):
-        if _is_boilerplate(node):
+        if _is_boilerplate(node) and _text_length(node) < WRAPPER_SHARE * page_text:
             return True
         node = node.parent
     return False
@@ -509,19 +545,56 @@ def _serialise(soup: BeautifulSoup, parts: list[Tag]) -> str:
 
 
 def _wrap_loose_text(soup: BeautifulSoup, container: Tag) -> None:
-    for element in [container, *container.find_all(CONTAINER_TAGS - {"span", "font"})]:
+    """Put each run of text and inline elements that sits directly in a block next to
+    other blocks into a <p>; two <br> in a row end a paragraph (old CMSs and Blogger
+    write whole articles as text and <br><br> in one <div> or <td>)."""
+    for element in [container, *container.find_all(WRAPPED_BLOCKS)]:
+        children = list(element.children)
+        if not any(map(_is_inline, children)):
+            continue  # blocks only: nothing to wrap
         run: list[Any] = []
-        for child in [*element.children, None]:
-            inline = child is not None and (
-                not isinstance(child, Tag)
-                or (child.name not in BLOCK_TAGS and child.name not in CONTAINER_TAGS)
-            )
-            if inline:
+        for child in [*children, None]:
+            if child is not None and _is_inline(child) and not _is_break(child, run):
                 run.append(child)
                 continue
-            if run and any(str(piece).strip() for piece in run):
-                paragraph = soup.new_tag("p")
-                run[0].insert_before(paragraph)
-                for piece in run:
-                    paragraph.append(piece.extract())
+            _wrap_run(soup, run)
             run = []
+            if child is not None and _is_inline(child):
+                child.extract()  # the second <br> of a pair: the paragraph break itself
+
+
+def _is_inline(child: Any) -> bool:
+    """Text, or an element that does not start a block of its own."""
+    if isinstance(child, Tag):
+        return child.name not in BLOCK_TAGS and child.name not in BLOCKISH
+    return isinstance(child, NavigableString) and not isinstance(child, Comment)
+
+
+def _is_break(child: Any, run: list[Any]) -> bool:
+    """True for the second <br> of a pair (only whitespace between them)."""
+    if not (isinstance(child, Tag) and child.name == "br"):
+        return False
+    for previous in reversed(run):
+        if isinstance(previous, NavigableString) and not previous.strip():
+            continue
+        return isinstance(previous, Tag) and previous.name == "br"
+    return False
+
+
+def _wrap_run(soup: BeautifulSoup, run: list[Any]) -> None:
+    # The first <br> of a pair and whitespace at the run's ends are not content.
+    while run and (
+        (isinstance(run[-1], Tag) and run[-1].name == "br")
+        or (isinstance(run[-1], NavigableString) and not run[-1].strip())
+    ):
+        run.pop().extract()
+    if not run or not any(
+        (isinstance(piece, Tag) and piece.name != "br") or str(piece).strip() for piece in run
+    ):
+        return
+    if len(run) == 1 and isinstance(run[0], Tag) and run[0].name in ("img", "picture"):
+        return  # a lone picture needs no paragraph
+    paragraph = soup.new_tag("p")
+    run[0].insert_before(paragraph)
+    for piece in run:
+        paragraph.append(piece.extract())

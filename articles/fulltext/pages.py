@@ -36,8 +36,10 @@ NETWORK_CODES = frozenset(
     {"timeout", "connection_error", "connection_refused", "dns_error", "truncated", "http_429"}
 )
 RETRY_BASE_SECONDS = 60
-# Pending longer than this with no task alive: the scheduler queues it again.
-STRANDED_AFTER = timedelta(minutes=15)
+# Pending longer than this with no task alive: the scheduler queues it again (longer
+# than a re-run of FULLTEXT_RERUN_LIMIT pages takes at the host delay; a task that comes
+# twice finds the work done and skips it).
+STRANDED_AFTER = timedelta(hours=1)
 # A page's text must be this much longer than the feed's to replace it.
 LONGER_RATIO = 1.2
 LONGER_BY_CHARS = 200
@@ -76,6 +78,9 @@ def fill_article(
         return _finish(article, Status.FAILED, "no_url")
     try:
         with host_turn(host_of(url), owner or uuid.uuid4().hex, wait=wait):
+            # Another task for this article may have done it while this one waited.
+            if not Article.objects.filter(id=article_id, fulltext_status=Status.PENDING).exists():
+                return PageResult(article_id, "skipped")
             if not allowed_by_robots(url):
                 return _finish(article, Status.FAILED, "robots_disallowed")
             response = fetch_url(
