@@ -59,6 +59,8 @@ FETCH_LOG_COLUMNS = (
     "bytes_received",
     "new_count",
     "updated_count",
+    "dropped_count",
+    "dropped_code",
     "error_code",
 )
 
@@ -268,6 +270,10 @@ class ArticleImageInline(admin.TabularInline):
     raw_id_fields = ["image"]
 
 
+# An article's state, written by moderation and the full-text stage only.
+STATE_FIELDS = ("hidden", "fulltext_status", "fulltext_code", "fulltext_at", "page_body")
+
+
 @admin.register(Article)
 class ArticleAdmin(ChangesWhatReadersSee):
     list_display = [
@@ -281,11 +287,14 @@ class ArticleAdmin(ChangesWhatReadersSee):
     raw_id_fields = ["source"]
     # "hidden" changes only through the hide/show actions, which record who and why;
     # the full-text fields only through extraction.
-    readonly_fields = [
-        "key", "content_hash", "fetched_at", "updated_at", "hidden", "fulltext_status",
-        "fulltext_code", "fulltext_at", "page_body",
-    ]  # fmt: skip
+    readonly_fields = ["key", "content_hash", "fetched_at", "updated_at", *STATE_FIELDS]
     inlines = [ArticleImageInline]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A new article has no moderation or full-text state yet (their defaults live
+        # in the database): the add form shows none of it.
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f not in STATE_FIELDS]
 
     @admin.display(description=_("النص الكامل"), ordering="fulltext_status")
     def full_text(self, article: Article) -> str:

@@ -7,6 +7,7 @@ a failure only ever affects the one source it belongs to.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import random
@@ -152,8 +153,8 @@ def _ingest_leased(attempt: Attempt) -> IngestResult:
             url=response.url,
             fetched_at=attempt.started_at,
         )
-    except NotAFeedError:
-        return attempt.failed("not_a_feed", http_status=response.status)
+    except NotAFeedError as refused:
+        return attempt.failed(refused.code, http_status=response.status)
     return attempt.finished(
         Status.OK,
         response,
@@ -165,7 +166,11 @@ def _ingest_leased(attempt: Attempt) -> IngestResult:
 
 
 class NotAFeedError(Exception):
-    pass
+    """The document is no feed we can read: ``code`` is not_a_feed or unparseable_feed."""
+
+    def __init__(self, code: str = "not_a_feed") -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def ingest_bytes(
@@ -189,7 +194,14 @@ def ingest_bytes(
     )
     if parsed.error_code:
         raise NotAFeedError(parsed.error_code)
-    return store_entries(source, parsed.entries, fetched_at=fetched_at)
+    stored = store_entries(source, parsed.entries, fetched_at=fetched_at)
+    if not parsed.dropped:
+        return stored
+    logger.warning(
+        "%s: %d entries could not be read %s", source.slug, parsed.dropped_count, parsed.dropped
+    )
+    main_code = max(parsed.dropped, key=lambda pair: pair[1])[0]
+    return dataclasses.replace(stored, dropped=parsed.dropped_count, dropped_code=main_code)
 
 
 def next_fetch_delay(consecutive_failures: int) -> timedelta:
@@ -271,6 +283,8 @@ class Attempt:
                 bytes_received=bytes_received,
                 new_count=stored.new,
                 updated_count=stored.updated,
+                dropped_count=stored.dropped,
+                dropped_code=stored.dropped_code,
                 error_code=error_code,
             )
             if fields.get("status") == Source.Status.PAUSED:

@@ -527,6 +527,9 @@ class FetchLog(models.Model):
     bytes_received = models.PositiveIntegerField(_("البايتات"), default=0)
     new_count = models.PositiveIntegerField(_("جديد"), default=0)
     updated_count = models.PositiveIntegerField(_("محدّث"), default=0)
+    # Entries of the feed that could not be read (the others were stored), and why.
+    dropped_count = models.PositiveIntegerField(_("مواد متروكة"), default=0)
+    dropped_code = models.CharField(_("سبب الترك"), max_length=40, blank=True)
     error_code = models.CharField(_("رمز الخطأ"), max_length=40, blank=True)
 
     class Meta:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import logging
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,6 +31,7 @@ from articles.charset import charset_override
 from articles.sanitize import clean_html
 from articles.text import INVISIBLE_CONTROLS, plain_text
 
+logger = logging.getLogger(__name__)
 MOROCCO = ZoneInfo("Africa/Casablanca")
 MAX_KEY_LENGTH = 255
 MAX_TITLE_LENGTH = 500
@@ -107,6 +110,13 @@ class ParsedFeed:
     is_bozo: bool = False
     encoding: str = ""
     error_code: str = ""
+    # Entries that could not be read, as (code, count): no_identity, entry_error,
+    # entry_unparseable.
+    dropped: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def dropped_count(self) -> int:
+        return sum(count for _code, count in self.dropped)
 
 
 def parse_feed(
@@ -118,7 +128,12 @@ def parse_feed(
     language: str = "ar",
     max_entries: int = 500,
 ) -> ParsedFeed:
-    """Parse ``body`` as served from ``url`` with ``headers``; see the module docstring."""
+    """Parse ``body`` as served from ``url`` with ``headers``; see the module docstring.
+
+    Never raises. If feedparser fails on the document (its loose parser raises on some
+    malformed markup), the document is parsed again with the known culprits repaired,
+    and failing that item by item, so that one bad item loses that item only. Entries
+    that cannot be read are counted in ``dropped``."""
     # No content-location: links are resolved below, and feedparser's base tracking
     # costs a fifth of its parse.
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
@@ -126,38 +141,144 @@ def parse_feed(
     if charset:
         # An application/* type makes feedparser prefer the header's charset (RFC 3023).
         response_headers["content-type"] = f"application/xml; charset={charset}"
-    # feedparser's own sanitizer and relative-URI resolution are off: nh3 cleans and
-    # absolutises every body below, and both passes would cost more than parsing.
-    parsed = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=response_headers,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    dropped: Counter[str] = Counter()
+    try:
+        parsed = _feedparser(body, response_headers)
+    except Exception:  # noqa: BLE001 - feedparser's loose parser raises many kinds
+        try:
+            parsed = _feedparser(repair_feed(body), response_headers)
+        except Exception:  # noqa: BLE001
+            parsed = _parse_item_by_item(repair_feed(body), response_headers, dropped)
+            if parsed is None:
+                return ParsedFeed(is_bozo=True, error_code="unparseable_feed")
     feed = parsed.get("feed", {})
     if not parsed.get("version") and not parsed.entries:
         return ParsedFeed(
             is_bozo=True, encoding=parsed.get("encoding", ""), error_code="not_a_feed"
         )
-    feed_link = http_url(feed.get("link", ""), url) or url
-    feed_language = _language(feed.get("language"), language)
+    feed_link = http_url(_text(feed.get("link")), url) or url
+    feed_language = _language(_text(feed.get("language")), language)
     entries: dict[str, ParsedEntry] = {}
     for raw in parsed.entries[:max_entries]:
-        entry = _normalise_entry(raw, feed_link, feed_language, fetched_at)
+        try:
+            entry = _normalise_entry(raw, feed_link, feed_language, fetched_at)
+        except Exception:
+            # A bug of ours on strange input: that entry only, and it is logged.
+            logger.exception("an entry of %s could not be read", url)
+            dropped["entry_error"] += 1
+            continue
         if entry is None:
+            dropped["no_identity"] += 1
             continue
         # A feed may repeat a guid: the latest version wins, the later one on a tie.
         previous = entries.get(entry.key)
         if previous is None or entry.published_at >= previous.published_at:
             entries[entry.key] = entry
     return ParsedFeed(
-        title=plain_text(feed.get("title", ""), MAX_TITLE_LENGTH),
+        title=plain_text(_text(feed.get("title")), MAX_TITLE_LENGTH),
         link=feed_link,
         language=feed_language,
         entries=list(entries.values()),
         is_bozo=_is_bozo(parsed),
-        encoding=parsed.get("encoding", ""),
+        encoding=str(parsed.get("encoding", "")),
+        dropped=tuple(sorted(dropped.items())),
     )
+
+
+def _feedparser(body: bytes, response_headers: Mapping[str, str]) -> Any:
+    # feedparser's own sanitizer and relative-URI resolution are off: nh3 cleans and
+    # absolutises every body below, and both passes would cost more than parsing.
+    return feedparser.parse(
+        io.BytesIO(body),
+        response_headers=dict(response_headers),
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+
+
+# What makes feedparser itself raise (its loose parser, on documents that are not
+# well-formed), repaired in the bytes: an XML declaration whose encoding is not a name,
+# character references to what is not a character, and namespace URIs holding a
+# no-break space (expat splits namespaced names on it).
+XML_DECLARATION = re.compile(rb"^(\s*<\?xml\b[^>]*?)\s+encoding\s*=\s*([\"'])(.*?)\2", re.DOTALL)
+FULL_DECLARATION = re.compile(rb"^\s*<\?xml\b[^>]*\?>")
+ENCODING_NAME = re.compile(rb"[A-Za-z][A-Za-z0-9._:-]{0,39}")
+CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,16}));?")
+NAMESPACE_URI = re.compile(rb"""(xmlns(?::[\w.-]+)?\s*=\s*)(["'])(.*?)\2""", re.DOTALL)
+# Stray end tags of the elements feedparser's loose parser keeps numbers in.
+STRAY_SIZE_END = re.compile(rb"</(?:width|height)\s*>", re.IGNORECASE)
+ITEM = re.compile(rb"<(item|entry)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+ROOT_START = re.compile(rb"<(rss|feed|rdf:RDF)\b[^>]*>", re.IGNORECASE)
+
+
+def repair_feed(body: bytes) -> bytes:
+    """``body`` with the markup that makes feedparser raise repaired; the same bytes
+    for any well-formed feed."""
+
+    def declaration(match: re.Match[bytes]) -> bytes:
+        if ENCODING_NAME.fullmatch(match.group(3)):
+            return match.group(0)
+        return match.group(1)  # drop a broken encoding: the bytes tell
+
+    def reference(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1) or match.group(2)
+        code = int(digits, 16 if match.group(1) else 10)
+        return match.group(0) if _is_xml_character(code) else b"&#xFFFD;"
+
+    def namespace(match: re.Match[bytes]) -> bytes:
+        uri = re.sub(rb"\s|\xc2\xa0|\xa0", b"", match.group(3))
+        return match.group(1) + match.group(2) + uri + match.group(2)
+
+    body = XML_DECLARATION.sub(declaration, body, count=1)
+    body = CHARACTER_REFERENCE.sub(reference, body)
+    body = NAMESPACE_URI.sub(namespace, body)
+    return STRAY_SIZE_END.sub(b"", body)
+
+
+def _is_xml_character(code: int) -> bool:
+    return (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+
+
+def _parse_item_by_item(
+    body: bytes, response_headers: Mapping[str, str], dropped: Counter[str]
+) -> Any:
+    """The last resort: each item in an envelope of its own (the document's root start
+    tag, for its namespaces), parsed alone; an item that still fails is dropped."""
+    items = [match.group(0) for match in ITEM.finditer(body)]
+    if not items:
+        return None
+    root = ROOT_START.search(body)
+    start = root.group(0) if root else b'<rss version="2.0">'
+    name = root.group(1) if root else b"rss"
+    head, tail = (b"", b"") if name.lower() == b"feed" else (b"<channel>", b"</channel>")
+    declaration = FULL_DECLARATION.match(body)
+    prefix = declaration.group(0) if declaration else b""
+    merged: Any = None
+    for item in items:
+        document = prefix + start + head + item + tail + b"</" + name + b">"
+        try:
+            one = _feedparser(document, response_headers)
+        except Exception:  # noqa: BLE001
+            dropped["entry_unparseable"] += 1
+            continue
+        if merged is None:
+            merged = one
+        else:
+            merged.entries.extend(one.entries)
+    if merged is None:
+        return None
+    merged["bozo"] = True
+    return merged
+
+
+def _text(value: Any) -> str:
+    """A feed field as text: feedparser leaves some as None (or worse) on bad markup."""
+    return value if isinstance(value, str) else ""
 
 
 def _is_bozo(parsed: Any) -> bool:
@@ -175,12 +296,13 @@ def _normalise_entry(
     def get(key: str, default: Any = None) -> Any:
         return dict.get(raw, key, default)
 
-    url = canonical_url(http_url(get("link", ""), feed_link))
-    title = plain_text(get("title", ""), MAX_TITLE_LENGTH)
+    url = canonical_url(http_url(_text(get("link")), feed_link))
+    title = plain_text(_text(get("title")), MAX_TITLE_LENGTH)
     content = get("content") or []
-    body_source = content[0].get("value", "") if content else get("summary", "")
-    summary_source = get("summary", "") or body_source
-    key = entry_key(get("id", ""), url, title, body_source or summary_source)
+    first = content[0] if isinstance(content, list) and content else {}
+    body_source = _text(first.get("value")) if first else _text(get("summary"))
+    summary_source = _text(get("summary")) or body_source
+    key = entry_key(_text(get("id")), url, title, body_source or summary_source)
     if not key:
         return None
     base = url or feed_link
@@ -189,15 +311,15 @@ def _normalise_entry(
     # A summary is a few hundred characters: no need to strip a whole article for it.
     summary = plain_text(summary_source[: MAX_SUMMARY_LENGTH * 8], MAX_SUMMARY_LENGTH)
     if not title:
-        title = plain_text(summary, 120) or url
-    author_name = (get("author_detail") or {}).get("name") or get("author", "")
+        title = plain_text(summary, 120) or url[:MAX_TITLE_LENGTH]
+    author_name = _text((get("author_detail") or {}).get("name")) or _text(get("author"))
     author = plain_text(author_name, MAX_AUTHOR_LENGTH)
     categories = tuple(
         label
         for label in (_label(t.get("term") or t.get("label")) for t in get("tags") or [])
         if label
     )
-    raw_date = get("published") or get("updated") or get("created") or ""
+    raw_date = _text(get("published")) or _text(get("updated")) or _text(get("created"))
     published_at = _entry_date(
         raw_date, get("published_parsed") or get("updated_parsed"), fetched_at
     )
@@ -370,7 +492,9 @@ def _image_source(img: HtmlElement) -> str:
     for candidate in str(img.get("srcset") or "").split(","):
         url, _, descriptor = candidate.strip().partition(" ")
         width = descriptor.strip().removesuffix("w")
-        candidates.append((int(width) if width.isdigit() else 0, url))
+        # ASCII digits only ("²".isdigit() is true), and a plausible number of them.
+        known = width.isascii() and width.isdigit() and len(width) <= 6
+        candidates.append((int(width) if known else 0, url))
     return max(candidates)[1] if candidates else ""
 
 

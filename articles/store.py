@@ -53,6 +53,9 @@ class StoreResult:
     new_image_ids: tuple[int, ...] = ()
     # Articles whose page is to be fetched for their full text (articles.fulltext).
     page_ids: tuple[int, ...] = ()
+    # Entries of the document that could not be read (articles.parse), and the main why.
+    dropped: int = 0
+    dropped_code: str = ""
 
 
 def store_entries(
@@ -176,10 +179,14 @@ def insert_rows(
     # Only dates need the backend's own representation (naive UTC text on SQLite), and
     # a batch repeats the same few (fetch time): adapt each once.
     dates = [i for i, f in enumerate(model_fields) if isinstance(f, models.DateTimeField)]
+    limits = [(i, limit) for i, limit in enumerate(map(column_limit, model_fields)) if limit]
     adapted: dict[datetime, Any] = {}
     prepared = []
     for row in rows:
         values = list(row)
+        for i, limit in limits:
+            if isinstance(values[i], str) and len(values[i]) > limit:
+                values[i] = values[i][:limit]
         for i in dates:
             moment = values[i]
             if moment not in adapted:
@@ -189,6 +196,25 @@ def insert_rows(
     if prepared:
         with connection.cursor() as cursor:
             cursor.executemany(sql, prepared)
+
+
+def column_limit(field: Any) -> int | None:
+    """The most characters ``field``'s column holds (PostgreSQL enforces it, SQLite
+    does not): every text written in bulk is cut to it, on both databases alike."""
+    if isinstance(field, models.CharField) and field.max_length:
+        return int(field.max_length)
+    return None
+
+
+def fitted(model: type[models.Model], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` (field name -> value) with each text cut to its column, for the
+    ORM's update(): the same rule as ``insert_rows``."""
+    fitted_values = dict(values)
+    for name, value in values.items():
+        limit = column_limit(model._meta.get_field(name))
+        if limit and isinstance(value, str) and len(value) > limit:
+            fitted_values[name] = value[:limit]
+    return fitted_values
 
 
 def _key(entry: ParsedEntry) -> str:

@@ -12,8 +12,11 @@ import nh3
 # Bidi embedding, override and isolate controls and marks (feed text must not be able to
 # reorder the page around it, Trojan Source style), C0 controls other than whitespace,
 # DEL and the byte-order mark.
+# Controls and bidi controls, and everything XML cannot hold (surrogates, U+FFFE and
+# U+FFFF): lxml refuses those outright, and a page must render whatever was stored.
 INVISIBLE_CONTROLS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+    "\ud800-\udfff\ufffe\uffff]"
 )
 WHITESPACE = re.compile(r"\s+")
 ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")

@@ -916,3 +916,17 @@ def test_a_figures_report_link_closes_its_caption() -> None:
     html = render_body(body, shown)
     assert html.index("<img") < html.index('<figcaption>قنطرة<br><a class="report-link"')
     assert html.endswith("الإبلاغ عن الصورة</a></figcaption></figure>")
+
+
+def test_admin_add_and_change_pages_render_with_the_new_fields(
+    admin_client: Client, outlet: Source, httpserver: HTTPServer
+) -> None:
+    article = stored_article(outlet, httpserver, "/news/1.html")
+    for url in (
+        "/admin/articles/source/add/",
+        f"/admin/articles/source/{outlet.id}/change/",
+        "/admin/articles/article/add/",
+        f"/admin/articles/article/{article.id}/change/",
+        "/admin/articles/pagehost/",
+    ):
+        assert admin_client.get(url).status_code == 200, url

@@ -48,6 +48,7 @@ MIN_ARTICLE_CHARS = 200
 # A paragraph counts towards a block's density from this length on.
 MIN_PARAGRAPH_CHARS = 30
 MAX_JSON_LD_BYTES = 2 * 1024 * 1024
+MIN_TABLE_ROWS = 3
 # Where themes put the article, in the order tried; the fullest match of each wins.
 # Each is a class, an id ("#..."), an itemprop ("itemprop=...") or a tag ("<...>").
 BODY_MARKS = (
@@ -71,7 +72,8 @@ BOILERPLATE_WORDS = frozenset(
         "newsletter", "subscribe", "subscription", "comment", "comments", "respond",
         "disqus", "author", "byline", "bio", "ad", "ads", "advert", "advertisement",
         "adsbygoogle", "adslot", "sponsor", "sponsored", "promo", "promoted", "tags",
-        "tag", "breadcrumb", "breadcrumbs", "sidebar", "widget", "popular", "trending",
+        "tag", "breadcrumb", "breadcrumbs", "sidebar", "popular", "trending", "slider",
+        "carousel", "swiper",
         "mostread", "cookie", "cookies", "modal", "popup", "pagination", "pager", "nav",
         "navigation", "menu", "footer", "header", "meta", "print", "outbrain", "taboola",
         "recommended", "banner", "newsletters", "signup", "also",
@@ -280,7 +282,7 @@ def _metadata(soup: BeautifulSoup, url: str) -> _Metadata:
     for candidate in (
         found.get("og:image:secure_url"), found.get("og:image"), found.get("og:image:url"),
         found.get("twitter:image"), found.get("twitter:image:src"),
-        _json_ld_image(article.get("image")),
+        _json_ld_image(article.get("image")), _microdata_image(soup),
     ):  # fmt: skip
         image = http_url(candidate or "", url)
         if image and not is_tracking_pixel(image):
@@ -316,6 +318,20 @@ def _microdata(soup: BeautifulSoup, prop: str) -> str:
     source = named if isinstance(named, Tag) else element
     value = source.get("content") or source.get_text(" ")
     return " ".join(str(value).split())[:MAX_AUTHOR_LENGTH]
+
+
+def _microdata_image(soup: BeautifulSoup) -> str:
+    """The schema.org microdata image (an ImageObject or an <img itemprop="image">)."""
+    element = soup.find(True, attrs={"itemprop": re.compile(r"(^|\s)image(\s|$)")})
+    if not isinstance(element, Tag):
+        return ""
+    for candidate in (element, element.find(True, attrs={"itemprop": ["url", "contentUrl"]}),
+                      element.find("img")):  # fmt: skip
+        if isinstance(candidate, Tag):
+            value = candidate.get("content") or candidate.get("src") or candidate.get("href")
+            if value:
+                return str(value)
+    return ""
 
 
 def _json_ld_article(soup: BeautifulSoup) -> dict[str, Any]:
@@ -379,12 +395,46 @@ def _find_body(soup: BeautifulSoup) -> list[Tag]:
         rank = _body_rank(element)
         if rank is not None and not _is_boilerplate(element):
             ranked.setdefault(rank, []).append(element)
+    densest = _densest_block(soup)
     for rank in sorted(ranked):
         matches = ranked[rank]
+        if BODY_MARKS[rank] == "<article>":
+            # <article> is also the teaser card of lists: one among siblings is a card,
+            # and a lone one much thinner than the page's densest prose is one too.
+            matches = [m for m in matches if not _has_article_siblings(m)]
+            if not matches:
+                continue
         best = max(matches, key=_prose_length)
-        if _prose_length(best) >= MIN_ARTICLE_CHARS:
-            return [best]
-    return _densest_block(soup)
+        prose = _prose_length(best)
+        if prose < MIN_ARTICLE_CHARS:
+            continue
+        if BODY_MARKS[rank] == "<article>" and 3 * prose < sum(map(_prose_length, densest)):
+            return densest
+        return [best, *_trailing_tables(best)]
+    return densest
+
+
+def _trailing_tables(body: Tag) -> list[Tag]:
+    """Blocks right after the body that carry a data table (a match sheet, results):
+    part of the article as its reader sees it, though outside the theme's container.
+    Stops at the first block that is boilerplate or holds no table."""
+    found = []
+    for sibling in body.find_next_siblings(True):
+        table = sibling if sibling.name == "table" else sibling.find("table")
+        if (
+            _is_boilerplate(sibling)
+            or not isinstance(table, Tag)
+            or len(table.find_all("tr")) < MIN_TABLE_ROWS
+            or _link_density(sibling) > MAX_LINK_DENSITY
+        ):
+            break
+        found.append(sibling)
+    return found
+
+
+def _has_article_siblings(element: Tag) -> bool:
+    parent = element.parent
+    return parent is not None and len(parent.find_all("article", recursive=False)) > 1
 
 
 def _body_rank(element: Tag) -> int | None:

@@ -24,7 +24,7 @@ from articles.fulltext.extract import NO_ARTICLE_FOUND, Extraction, block_text, 
 from articles.fulltext.hosts import HostBusy, allowed_by_robots, host_of, host_turn
 from articles.models import Article, ContentVersion, FullTextStatus, Source
 from articles.search.index import index_articles
-from articles.store import link_images
+from articles.store import fitted, link_images
 
 logger = logging.getLogger(__name__)
 Status = FullTextStatus
@@ -140,7 +140,7 @@ def keep_extraction(article: Article, extraction: Extraction) -> PageResult:
             status, code = Status.KEPT, "kept_summary_longer"
         new_image_ids = link_images({current.id: images}) if images else ()
         Article.objects.filter(id=current.id).update(
-            **fields,
+            **fitted(Article, fields),
             fulltext_status=status,
             fulltext_code=code,
             fulltext_at=timezone.now(),
