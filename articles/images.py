@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import struct
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 import lxml.etree
 import lxml.html
@@ -43,12 +45,20 @@ IMAGE_ACCEPT = "image/webp,image/jpeg,image/png,image/gif;q=0.9,*/*;q=0.1"
 PERMANENT_CODES = frozenset(
     {"too_large", "too_many_pixels", "not_an_image", "blocked_address", "bad_scheme",
      "bad_url", "http_400", "http_401", "http_403", "http_404", "http_410", "http_451",
-     "too_many_redirects", "bad_redirect", "internal_error"}
+     "too_many_redirects", "bad_redirect", "internal_error", "bad_dimensions",
+     "encode_failed"}
 )  # fmt: skip
 MAX_ATTEMPTS = 5
 HASH_SIZE = 8  # dHash of 8x8 = 64 bits
 ORIENTATION_TAG = 0x0112
 WEBP_METHOD = 2
+WEBP_MAX_SIDE = 16383  # the longest side a WebP file can have
+# What Pillow raises on files it cannot read: hostile or broken headers and data reach
+# parsing code that fails with more than the OSError it documents.
+PILLOW_ERRORS = (
+    OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, KeyError,
+    TypeError, ZeroDivisionError, OverflowError,
+)  # fmt: skip
 
 Downloader = Callable[[str, str], bytes]
 
@@ -109,6 +119,11 @@ def fetch_image(url: str, referer: str) -> bytes:
 def process_image(data: bytes, *, fast: bool = True) -> Picture:
     """Verify ``data`` as a raster image and make the copy and the thumbnail.
 
+    Every failure is an ``ImageError``: ``not_an_image`` for what Pillow cannot read,
+    ``too_many_pixels`` over the pixel cap, ``bad_dimensions`` for a strip so thin that
+    a rendition would be less than a pixel across (see ``_fit``), ``encode_failed`` if
+    a decoded picture cannot be written as WebP.
+
     ``fast`` lets the JPEG decoder decode at a reduced scale (``Image.draft``) and the
     resizer shrink by whole factors first (``reducing_gap``); bench/images.py compares
     both paths.
@@ -118,39 +133,74 @@ def process_image(data: bytes, *, fast: bool = True) -> Picture:
         warnings.simplefilter("error", PILImage.DecompressionBombWarning)
         try:
             source = PILImage.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-            raise ImageError("not_an_image") from error
         except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as error:
             raise ImageError("too_many_pixels") from error
+        except (UnidentifiedImageError, *PILLOW_ERRORS) as error:
+            raise ImageError("not_an_image") from error
         width, height = source.size
-        if width * height > settings.IMAGE_MAX_PIXELS or not width or not height:
+        if width * height > settings.IMAGE_MAX_PIXELS or width < 1 or height < 1:
             raise ImageError("too_many_pixels")
+        try:
+            turned = _turned(source)
+        except PILLOW_ERRORS as error:
+            raise ImageError("not_an_image") from error
+        # Both sizes before decoding (a JPEG or a GIF at least: reading a PNG's EXIF may
+        # decode it), so a strip we refuse costs little.
+        copy_size = _fit((height, width) if turned else (width, height), copy_width)
+        thumbnail_size = _fit(copy_size, settings.IMAGE_THUMBNAIL_WIDTH)
         try:
             if fast and source.format == "JPEG":
                 # Decode at 1/2, 1/4 or 1/8 scale when that still covers the copy.
-                source.draft("RGB", _draft_size(source, copy_width))
+                source.draft("RGB", copy_size[::-1] if turned else copy_size)
             source.seek(0)  # the first frame of an animation
             picture = ImageOps.exif_transpose(source)
             picture = picture.convert("RGBA" if _has_alpha(picture) else "RGB")
-        except (OSError, SyntaxError, ValueError, EOFError) as error:
+        except PILLOW_ERRORS as error:
             raise ImageError("not_an_image") from error
-    copy = _resize(picture, copy_width, fast)
-    thumbnail = _resize(copy, settings.IMAGE_THUMBNAIL_WIDTH, fast)
-    plain, tone = picture_traits(thumbnail)
+    try:
+        # To the sizes computed from the original, not from a draft's rounded one.
+        copy = _scale(picture, copy_size, fast)
+        thumbnail = _scale(copy, thumbnail_size, fast)
+        plain, tone = picture_traits(thumbnail)
+        phash = perceptual_hash(copy)
+        copy_rendition, thumbnail_rendition = _encode(copy), _encode(thumbnail)
+    except PILLOW_ERRORS as error:
+        raise ImageError("encode_failed") from error
     return Picture(
-        width=width, height=height, sha256=hashlib.sha256(data).hexdigest(),
-        phash=perceptual_hash(copy), copy=_encode(copy), thumbnail=_encode(thumbnail),
-        plain=plain, tone=tone,
+        width=width, height=height, sha256=hashlib.sha256(data).hexdigest(), phash=phash,
+        copy=copy_rendition, thumbnail=thumbnail_rendition, plain=plain, tone=tone,
     )  # fmt: skip
 
 
+def _turned(source: PILImage.Image) -> bool:
+    """Whether the EXIF orientation swaps width and height (orientations 5-8), as
+    ``ImageOps.exif_transpose`` will."""
+    return source.getexif().get(ORIENTATION_TAG, 1) in (5, 6, 7, 8)
+
+
+def _fit(size: tuple[int, int], width: int) -> tuple[int, int]:
+    """``size`` scaled down (never up), keeping its aspect ratio, to at most ``width``
+    wide and at most WEBP_MAX_SIDE on either side. A picture so thin that a side would
+    round to 0 px (a strip of about 2400:1 or more for the copy, 800:1 wide for the
+    thumbnail, 32766:1 tall) is refused as ``bad_dimensions``: stretching that side to
+    1 px would distort it, and there is no picture left to show."""
+    if size[0] < 1 or size[1] < 1:
+        raise ImageError("bad_dimensions")
+    box = min(width, WEBP_MAX_SIDE)
+    scale = min(Fraction(1), Fraction(box, size[0]), Fraction(WEBP_MAX_SIDE, size[1]))
+    fitted = (round(size[0] * scale), round(size[1] * scale))
+    if fitted[0] < 1 or fitted[1] < 1:
+        raise ImageError("bad_dimensions")
+    return fitted
+
+
 def _draft_size(source: PILImage.Image, width: int) -> tuple[int, int]:
-    """The smallest decoded size that still gives a copy ``width`` wide once the EXIF
-    orientation is applied (orientations 5-8 swap width and height)."""
+    """The smallest decoded size that still gives the copy ``width`` wide (``_fit``)
+    once the EXIF orientation is applied (orientations 5-8 swap width and height)."""
     raw_width, raw_height = source.size
-    if source.getexif().get(ORIENTATION_TAG, 1) in (5, 6, 7, 8):
-        return round(width * raw_width / raw_height), width
-    return width, round(width * raw_height / raw_width)
+    if _turned(source):
+        return _fit((raw_height, raw_width), width)[::-1]
+    return _fit((raw_width, raw_height), width)
 
 
 def _has_alpha(picture: PILImage.Image) -> bool:
@@ -160,12 +210,14 @@ def _has_alpha(picture: PILImage.Image) -> bool:
 
 
 def _resize(picture: PILImage.Image, width: int, fast: bool) -> PILImage.Image:
-    if picture.width <= width:
+    """``picture`` scaled down to ``_fit`` ``width``."""
+    return _scale(picture, _fit(picture.size, width), fast)
+
+
+def _scale(picture: PILImage.Image, size: tuple[int, int], fast: bool) -> PILImage.Image:
+    if picture.size == size:
         return picture
-    height = max(1, round(picture.height * width / picture.width))
-    return picture.resize(
-        (width, height), PILImage.Resampling.LANCZOS, reducing_gap=2.0 if fast else None
-    )
+    return picture.resize(size, PILImage.Resampling.LANCZOS, reducing_gap=2.0 if fast else None)
 
 
 def _encode(picture: PILImage.Image) -> Rendition:
@@ -392,7 +444,7 @@ def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str
     The input is the sanitized body; this adds only attributes and links we computed.
     """
     if "<img" not in body_html:
-        return body_html
+        return INVISIBLE_CONTROLS.sub("", body_html)  # what a body stored long ago may hold
     shown = images if isinstance(images, BodyImages) else BodyImages(images)
     try:
         root = lxml.html.fragment_fromstring(
