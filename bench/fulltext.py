@@ -278,7 +278,7 @@ def report(
     print(
         f"Newsroom full-text benchmark: {len(pages)} hand-labelled pages "
         f"({size / 1024:.0f} KB in all, {min(len(p.body) for p in pages) / 1024:.0f}-"
-        f"{max(len(p.body) for p in pages) / 1024:.0f} KB each) from tests/data/pages; "
+        f"{max(len(p.body) for p in pages) / 1024:.0f} KB each) from tests/data/{args.set}; "
         f"CPU ms = median of {args.runs} calls"
     )
     print(
