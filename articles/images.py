@@ -450,8 +450,10 @@ def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str
         root = lxml.html.fragment_fromstring(
             INVISIBLE_CONTROLS.sub("", body_html), create_parent="div"
         )
-    except (lxml.etree.ParserError, ValueError):
-        # Never the outlet's own <img> tags: without our copies, no images at all.
+    except (lxml.etree.ParserError, ValueError, AssertionError, IndexError):
+        # lxml asserts on a fragment that is a whole document ("<!doctype><title>"),
+        # an IndexError under python -O. Never the outlet's own <img> tags: without
+        # our copies, no images at all.
         return without_images(body_html)
     for img in list(root.iter("img")):
         image = shown.by_url.get(img.get("src") or "")

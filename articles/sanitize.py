@@ -166,7 +166,8 @@ def clean_html(fragment: str, base_url: str = "", images: list[str] | None = Non
 def _clean_once(fragment: str, base_url: str, images: list[str]) -> str:
     _call.base_url, _call.images = base_url, images
     try:
-        return _CLEANER.clean(fragment).strip()
+        # Character references decode to controls ("&#127;", "&#22;"): they go too.
+        return INVISIBLE_CONTROLS.sub("", _CLEANER.clean(fragment)).strip()
     finally:
         _call.base_url, _call.images = "", None
 
@@ -184,4 +185,4 @@ _NO_IMAGES = nh3.Cleaner(
 def without_images(fragment: str) -> str:
     """``fragment`` with every ``<img>`` dropped: the safe fallback when a stored body
     cannot be parsed to point its images at our copies."""
-    return _NO_IMAGES.clean(fragment)
+    return INVISIBLE_CONTROLS.sub("", _NO_IMAGES.clean(fragment))
