@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 
-.PHONY: install setup run test test-sqlite test-postgres lint typecheck bench superuser clean
+.PHONY: install setup run test test-sqlite test-postgres lint typecheck fuzz bench superuser clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,14 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy
+
+# Coverage-guided fuzzing (atheris/libFuzzer) of the entry points that take untrusted
+# input, one harness after the other, FUZZ_SECONDS each (FUZZ_HARNESS=name[,name] for
+# some only). What it finds goes to tests/fuzz/regressions/, which `make test` replays.
+FUZZ_SECONDS ?= 300
+FUZZ_HARNESS ?=
+fuzz: $(VENV)/.installed
+	$(PY) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) --harness '$(FUZZ_HARNESS)'
 
 bench: install
 	$(PY) bench/ingest.py

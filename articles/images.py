@@ -507,5 +507,7 @@ def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str
             anchor = enclosing if enclosing is not None else img
             link.tail, anchor.tail = anchor.tail, None
             anchor.addnext(link)
-    # Serialise the wrapper (so its text is escaped too) and drop its tags.
-    return str(lxml.html.tostring(root, encoding="unicode"))[len("<div>") : -len("</div>")]
+    # Serialise the wrapper (so its text is escaped too) and drop its tags. lxml decodes
+    # references the sanitizer never saw in an old body ("&#8"): no control comes out.
+    html = str(lxml.html.tostring(root, encoding="unicode"))[len("<div>") : -len("</div>")]
+    return INVISIBLE_CONTROLS.sub("", html)

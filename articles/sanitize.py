@@ -108,6 +108,9 @@ _call = _Call()
 
 
 def _absolutize(tag: str, attribute: str, value: str) -> str | None:
+    # Values come decoded ("&#xe;" is a control by now): controls go before any check,
+    # so that what is checked, kept and reported as an image is one and the same.
+    value = INVISIBLE_CONTROLS.sub("", value)
     if attribute not in URL_ATTRIBUTES:
         return value
     value = value.strip()
