@@ -159,6 +159,8 @@ def test_clean_html_is_idempotent_on_the_shapes_found() -> None:
         '<p><a href="http://a/"><a href="http://b/">x</a></a></p>',
         "<b><p>x</b>y</p>",
         '<table><img src="/i.jpg"><tr><td>x</td></tr></table>',
+        "<pre>\n\n\n\ncode</pre>",
+        '<pre class="x">\r\n\nx</pre><p>y</p>',
     ):
         once = clean_html(html, base)
         assert clean_html(once, base) == once, html
