@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -15,6 +16,14 @@ from articles.fulltext.hosts import host_of
 from articles.models import Article
 
 COPY_RETRY_BASE_SECONDS = 60
+# Work that must survive a worker's death: acknowledged when done, redelivered if the
+# worker is lost; the tasks' own leases and states make a second run harmless.
+AT_LEAST_ONCE: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+}
 
 
 @shared_task(ignore_result=True)
@@ -33,15 +42,7 @@ def schedule_due_sources() -> int:
     return len(source_ids)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=120,
-    time_limit=150,
-    ignore_result=True,
-    max_retries=0,
-)
+@shared_task(**AT_LEAST_ONCE, soft_time_limit=120, time_limit=150, max_retries=0)
 def fetch_source(self, source_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Fetch one source. The task id is the lease owner (see ingest.acquire_lease).
     New images are copied by their own tasks, once this fetch's rows are committed."""
@@ -59,15 +60,7 @@ def fetch_source(self, source_id: int) -> dict[str, object]:  # type: ignore[no-
     }
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=60,
-    time_limit=90,
-    ignore_result=True,
-    max_retries=images.MAX_ATTEMPTS,
-)
+@shared_task(**AT_LEAST_ONCE, soft_time_limit=60, time_limit=90, max_retries=images.MAX_ATTEMPTS)
 def copy_image(self, image_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Copy one image; a network failure is retried with backoff, a refused image not."""
     result = images.copy_image(image_id)
@@ -85,15 +78,7 @@ def repair_image_copies() -> int:
     return repair_copies()
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=90,
-    time_limit=120,
-    ignore_result=True,
-    max_retries=0,
-)
+@shared_task(**AT_LEAST_ONCE, soft_time_limit=90, time_limit=120, max_retries=0)
 def fetch_page(self, article_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Full text of one article from its page (articles.fulltext.pages). A busy host or
     a network failure hands the work to a later task with a countdown; the tries are

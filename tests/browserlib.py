@@ -138,3 +138,17 @@ def vnu_errors(files: list[Path]) -> list[str]:
 
 def xml_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# axe-core's violations, trimmed to what a failure message needs.
+AXE_RUN = """
+async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 6).map((n) => ({
+      target: n.target.join(" "), html: n.html.slice(0, 160), why: n.failureSummary,
+    })),
+  }));
+}
+"""

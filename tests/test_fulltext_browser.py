@@ -26,6 +26,7 @@ import pytest
 from browserlib import (
     ARTIFACTS,
     AXE,
+    AXE_RUN,
     DESKTOP,
     PHONE,
     goto,
@@ -296,19 +297,6 @@ def test_reader_sees_the_whole_article_from_the_outlets_page(
     # Readers' browsers asked our server for the pictures, never the outlet's.
     asked = [request.path for request, _response in httpserver.log]
     assert asked.count(LEAD_PATH) == 1 and asked.count(FIGURE_PATH) == 1, asked
-
-
-AXE_RUN = """
-async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 6).map((n) => ({
-      target: n.target.join(" "), html: n.html.slice(0, 160), why: n.failureSummary,
-    })),
-  }));
-}
-"""
 
 
 @pytest.mark.browser

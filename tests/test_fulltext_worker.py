@@ -18,10 +18,8 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -33,9 +31,6 @@ from PIL import ImageDraw
 from workerlib import (
     FeedServer,
     Stack,
-    base_env,
-    fresh_postgres_database,
-    fresh_redis_db,
     wait_until,
 )
 
@@ -220,39 +215,6 @@ def text_of(element: Any) -> str:
 # ---------------------------------------------------------------------------------------
 # Fixtures: the two configurations (as in test_worker.py)
 # ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def postgres_redis(tmp_path: Path) -> Iterator[tuple[Stack, Any]]:
-    """A migrated fresh PostgreSQL database and an empty Redis broker database; tests
-    using it carry the `redis` and `postgres_server` markers."""
-    with fresh_postgres_database() as database_url, fresh_redis_db() as (broker_url, redis):
-        env = base_env(
-            DATABASE_URL=database_url,
-            DATABASE_CONN_MAX_AGE="0",
-            CELERY_BROKER_URL=broker_url,
-            NEWSROOM_VAR_DIR=str(tmp_path / "var"),
-        )
-        stack = Stack(tmp_path, env)
-        try:
-            stack.manage("migrate", "--noinput", "-v", "0")
-            yield stack, redis
-        finally:
-            stack.__exit__(None)  # no worker may outlive the test, nor hold the database
-
-
-@pytest.fixture
-def embedded(tmp_path: Path) -> Iterator[Stack]:
-    """The fresh-machine default: SQLite file and kombu's filesystem broker in var/."""
-    var = tmp_path / "var"
-    stack = Stack(
-        tmp_path, base_env(NEWSROOM_VAR_DIR=str(var), SQLITE_PATH=str(var / "db.sqlite3"))
-    )
-    try:
-        stack.manage("migrate", "--noinput", "-v", "0")
-        yield stack
-    finally:
-        stack.__exit__(None)
 
 
 # ---------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ import pytest
 from browserlib import (
     ARTIFACTS,
     AXE,
+    AXE_RUN,
     DESKTOP,
     PHONE,
     goto,
@@ -451,18 +452,6 @@ def test_dialog_says_what_is_missing_and_reports_from_a_card(
 # ---------------------------------------------------------------------------------------
 # axe-core with the dialog open
 # ---------------------------------------------------------------------------------------
-
-AXE_RUN = """
-async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 6).map((n) => ({
-      target: n.target.join(" "), html: n.html.slice(0, 160), why: n.failureSummary,
-    })),
-  }));
-}
-"""
 
 
 @pytest.mark.browser

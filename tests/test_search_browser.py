@@ -27,6 +27,7 @@ import pytest
 from browserlib import (
     ARTIFACTS,
     AXE,
+    AXE_RUN,
     DESKTOP,
     PHONE,
     goto,
@@ -299,18 +300,6 @@ def test_search_page_field_searches_again_without_hamza(
 # ---------------------------------------------------------------------------------------
 # 2. Accessibility: results, no results, a refused filter
 # ---------------------------------------------------------------------------------------
-
-AXE_RUN = """
-async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 6).map((n) => ({
-      target: n.target.join(" "), html: n.html.slice(0, 160), why: n.failureSummary,
-    })),
-  }));
-}
-"""
 
 
 def search_pages() -> dict[str, tuple[str, int]]:

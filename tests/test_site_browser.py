@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browserlib import AXE_RUN
 from django.core.cache import cache
 from django.utils import timezone, translation
 from playwright.sync_api import Browser, BrowserContext, Page
@@ -685,18 +686,6 @@ def test_admin_image_pages_keep_the_content_security_policy(
 # ---------------------------------------------------------------------------------------
 # Accessibility (axe-core) at phone width, both editions
 # ---------------------------------------------------------------------------------------
-
-AXE_RUN = """
-async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 6).map((n) => ({
-      target: n.target.join(" "), html: n.html.slice(0, 160), why: n.failureSummary,
-    })),
-  }));
-}
-"""
 
 
 def reader_pages(edition: str = "") -> dict[str, str]:

@@ -20,10 +20,7 @@ from PIL import Image as PILImage
 from workerlib import (
     FeedServer,
     Stack,
-    base_env,
     expected_rows,
-    fresh_postgres_database,
-    fresh_redis_db,
     make_feed,
     wait_until,
 )
@@ -46,41 +43,6 @@ def feed_server() -> Iterator[tuple[FeedServer, Feeds]]:
             body = make_feed(slug, ENTRIES)
             feeds[slug] = (server.add_feed(f"/{slug}.xml", body), body)
         yield server, feeds
-
-
-@pytest.fixture
-def postgres_redis(tmp_path: Path) -> Iterator[tuple[Stack, Any]]:
-    """A migrated fresh PostgreSQL database and an empty Redis broker database.
-
-    Tests using it carry the `redis` and `postgres_server` markers, so conftest's
-    service policy applies (they make their own database whatever DATABASE_URL is)."""
-    with fresh_postgres_database() as database_url, fresh_redis_db() as (broker_url, redis):
-        env = base_env(
-            DATABASE_URL=database_url,
-            DATABASE_CONN_MAX_AGE="0",
-            CELERY_BROKER_URL=broker_url,
-            NEWSROOM_VAR_DIR=str(tmp_path / "var"),
-        )
-        stack = Stack(tmp_path, env)
-        try:
-            stack.manage("migrate", "--noinput", "-v", "0")
-            yield stack, redis
-        finally:
-            stack.__exit__(None)  # no worker may outlive the test, nor hold the database
-
-
-@pytest.fixture
-def embedded(tmp_path: Path) -> Iterator[Stack]:
-    """The fresh-machine default: SQLite file and kombu's filesystem broker in var/."""
-    var = tmp_path / "var"
-    stack = Stack(
-        tmp_path, base_env(NEWSROOM_VAR_DIR=str(var), SQLITE_PATH=str(var / "db.sqlite3"))
-    )
-    try:
-        stack.manage("migrate", "--noinput", "-v", "0")
-        yield stack
-    finally:
-        stack.__exit__(None)
 
 
 def succeeded_tasks(stack: Stack) -> int:
