@@ -7,9 +7,11 @@ service fails the run instead.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,12 +22,17 @@ REQUIRE_SERVICES = os.environ.get("NEWSROOM_REQUIRE_SERVICES") == "1"
 CHROMIUM = "/usr/bin/chromium"
 
 
+@functools.cache
 def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+    """Whether a service listens there: asked once per run (not once per marked test),
+    and patiently, so that a machine busy with other work does not fail one test."""
+    for _attempt in range(3):
+        try:
+            with socket.create_connection((host, port), timeout=3):
+                return True
+        except OSError:
+            time.sleep(0.5)
+    return False
 
 
 # Markers that need a service. `postgres` tests run on the configured database and again
