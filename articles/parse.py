@@ -145,10 +145,11 @@ def parse_feed(
     try:
         parsed = _feedparser(body, response_headers)
     except Exception:  # noqa: BLE001 - feedparser's loose parser raises many kinds
+        repaired = repair_feed(body)
         try:
-            parsed = _feedparser(repair_feed(body), response_headers)
+            parsed = _feedparser(repaired, response_headers)
         except Exception:  # noqa: BLE001
-            parsed = _parse_item_by_item(repair_feed(body), response_headers, dropped)
+            parsed = _parse_item_by_item(repaired, response_headers, dropped)
             if parsed is None:
                 return ParsedFeed(is_bozo=True, error_code="unparseable_feed")
     feed = parsed.get("feed", {})
@@ -423,32 +424,24 @@ def _language(value: str | None, default: str) -> str:
 def _entry_date(raw_date: str, parsed: Any, fetched_at: datetime) -> datetime:
     """Aware UTC date: a missing offset is Moroccan time, none is the fetch time,
     and a date in the future is clamped to the fetch time."""
-    try:
-        moment = _parse_date(raw_date)
-        if moment is None and parsed:
-            moment = datetime(*tuple(parsed)[:6]).replace(tzinfo=UTC)
-        if moment is None:
-            return fetched_at
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=MOROCCO)
-        moment = moment.astimezone(UTC)
-    except (OverflowError, ValueError):  # "0001-01-01T00:00:00+05:00" and the like
-        return fetched_at
-    return fetched_at if moment > fetched_at + FUTURE_TOLERANCE else moment
+    return dated(raw_date, fetched_at, parsed=parsed) or fetched_at
 
 
-def dated(value: str, now: datetime | None = None) -> datetime | None:
-    """A date from a page's metadata as aware UTC, by the feed rules (no offset is
-    Moroccan time; later than now is not believed), or None."""
+def dated(value: str, now: datetime | None = None, *, parsed: Any = None) -> datetime | None:
+    """``value`` (or feedparser's ``parsed`` time tuple, when ``value`` does not parse)
+    as aware UTC: no offset is Moroccan time; None if neither gives a date or the date
+    is later than ``now`` (the feed's fetch time, a page's fetch time)."""
     now = now or datetime.now(UTC)
     try:
         moment = _parse_date(value)
+        if moment is None and parsed:
+            moment = datetime(*tuple(parsed)[:6]).replace(tzinfo=UTC)
         if moment is None:
             return None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=MOROCCO)
         moment = moment.astimezone(UTC)
-    except (OverflowError, ValueError):
+    except (OverflowError, ValueError, TypeError):  # "0001-01-01T00:00:00+05:00" and the like
         return None
     return None if moment > now + FUTURE_TOLERANCE else moment
 

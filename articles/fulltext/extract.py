@@ -219,7 +219,7 @@ def extract_article(
     if parts:
         for part in parts:
             _drop_boilerplate(part)
-        body_html = clean_html(prepare_images(_serialise(soup, parts), url), url, images)
+        body_html = clean_html(prepare_images(_serialise(parts), url), url, images)
         text = block_text(body_html)
     paragraphs = [plain_text(line) for line in meta.json_ld_body[:MAX_JSON_LD_BYTES].splitlines()]
     paragraphs = [line for line in paragraphs if line]
@@ -584,14 +584,12 @@ def _drop_with_list(element: Tag) -> None:
     element.decompose()
 
 
-def _serialise(soup: BeautifulSoup, parts: list[Tag]) -> str:
-    """The parts as HTML whose every piece of prose sits in a block: text directly in a
-    <div> would otherwise run into the next paragraph once nh3 removes the <div>."""
-    html = []
-    for part in parts:
-        _wrap_loose_text(soup, part)
-        html.append(part.decode_contents() if part.name in CONTAINER_TAGS else str(part))
-    return "".join(html)
+def _serialise(parts: list[Tag]) -> str:
+    """The parts as HTML: a container's contents (nh3 would drop its tag anyway), any
+    other block whole. Loose prose was put in paragraphs before the body was chosen."""
+    return "".join(
+        part.decode_contents() if part.name in CONTAINER_TAGS else str(part) for part in parts
+    )
 
 
 def _wrap_loose_text(soup: BeautifulSoup, container: Tag) -> None:

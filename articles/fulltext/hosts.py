@@ -12,6 +12,7 @@ says: a 4xx means no rules (everything allowed), a 5xx or a network failure mean
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -135,7 +136,14 @@ def allowed_by_robots(url: str, now: datetime | None = None) -> bool:
         return True
     if row.robots_status != Robots.RULES:
         return False
-    return bool(Protego.parse(row.robots_txt).can_fetch(url, robots_agent()))
+    return bool(_rules(row.robots_txt).can_fetch(url, robots_agent()))
+
+
+@functools.lru_cache(maxsize=64)
+def _rules(robots_txt: str) -> Protego:
+    """Parsed once per text: the check before a page and the delay after it read the
+    same rules."""
+    return Protego.parse(robots_txt)
 
 
 def crawl_delay(host: str) -> float:
@@ -145,7 +153,7 @@ def crawl_delay(host: str) -> float:
     row = PageHost.objects.filter(name=host, robots_status=Robots.RULES).first()
     if row is None:
         return delay
-    asked = Protego.parse(row.robots_txt).crawl_delay(robots_agent())
+    asked = _rules(row.robots_txt).crawl_delay(robots_agent())
     if asked:
         delay = max(delay, min(float(asked), float(settings.FULLTEXT_MAX_CRAWL_DELAY)))
     return delay
