@@ -8,10 +8,18 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 
 .PHONY: install setup run test test-sqlite test-postgres lint typecheck fuzz bench superuser clean
 
-$(VENV)/.installed: pyproject.toml
+# Two installs, so that `make run` needs Python and make only:
+#   .venv/.installed-run  the runtime packages (`pip install -e .`), for run/setup/superuser;
+#   .venv/.installed      plus the dev extras, for the suite, linters, fuzzers and benches.
+# pip as `python -m pip`: the venv's own pip, whichever scripts the venv holds.
+$(VENV)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run
+	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
 # Test tools from the npm registry: axe-core (accessibility) and vnu-jar (the Nu Html
@@ -20,20 +28,21 @@ tests/tools/node_modules/.installed: tests/tools/package.json tests/tools/packag
 	npm ci --ignore-scripts --no-audit --no-fund --prefix tests/tools
 	touch $@
 
+# What the tests need: the dev extras and the npm tools (so Node and npm).
 install: $(VENV)/.installed tests/tools/node_modules/.installed
 
-setup: install
+setup: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loadoutlets
 	$(PY) manage.py loaddemo
 
-# Web server, Celery worker and beat scheduler; Ctrl-C stops all three.
+# Web server, Celery worker and beat scheduler (newsroom/run.py): the address is printed
+# once the server answers, and Ctrl-C stops all of it with exit status 0. For that the
+# runner takes the terminal's foreground for its own process group, so the Ctrl-C never
+# reaches make: GNU make re-raises a SIGINT it gets itself (status 130) even when its
+# recipe then exits 0.
 run: setup
-	@echo "Newsroom on http://127.0.0.1:$(PORT)/  (admin: /admin/, make superuser)"
-	@trap 'kill -TERM $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	$(VENV)/bin/celery -A newsroom worker --beat --loglevel=INFO --concurrency=2 & \
-	$(PY) manage.py runserver --noreload 127.0.0.1:$(PORT) & \
-	wait -n
+	@$(PY) -m newsroom.run --port $(PORT)
 
 superuser: setup
 	$(PY) manage.py createsuperuser
@@ -74,7 +83,7 @@ bench: install
 # (installed into the venv for this bench only: not a project dependency).
 .PHONY: bench-fulltext
 bench-fulltext: install
-	$(VENV)/bin/pip install --quiet -r bench/requirements-fulltext.txt
+	$(PY) -m pip install --quiet -r bench/requirements-fulltext.txt
 	$(PY) bench/fulltext.py
 
 clean:

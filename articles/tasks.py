@@ -1,4 +1,4 @@
-"""Celery tasks: thin shells over articles.ingest and articles.images. Pass ids."""
+"""Celery tasks: thin shells over the jobs (ingest, images, fulltext, moderation). Pass ids."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from articles import images, ingest
 from articles.fulltext import pages
-from articles.fulltext.hosts import host_of
-from articles.models import Article
+from articles.images import copy
+from articles.ingest import feeds
+from articles.moderation.files import repair_copies
 
 COPY_RETRY_BASE_SECONDS = 60
 # Work that must survive a worker's death: acknowledged when done, redelivered if the
@@ -28,14 +28,13 @@ AT_LEAST_ONCE: dict[str, Any] = {
 
 @shared_task(ignore_result=True)
 def schedule_due_sources() -> int:
-    """Every minute (beat): claim due sources and enqueue one fetch per source; trim
-    the fetch logs; re-enqueue image copies that were lost."""
-    source_ids = ingest.claim_due_sources()
+    """Every minute (beat): claim due outlets and enqueue one fetch each; trim the fetch
+    logs; images and pages whose task was lost with a worker or a broker get another."""
+    source_ids = feeds.claim_due_sources()
     for source_id in source_ids:
         fetch_source.delay(source_id)
-    ingest.trim_fetch_logs()
-    # Images and pages whose task was lost with a worker or a broker get another one.
-    for image_id in images.stranded_image_ids():
+    feeds.trim_fetch_logs()
+    for image_id in copy.stranded_image_ids():
         copy_image.delay(image_id)
     for article_id in pages.stranded_page_ids():
         fetch_page.delay(article_id)
@@ -44,26 +43,19 @@ def schedule_due_sources() -> int:
 
 @shared_task(**AT_LEAST_ONCE, soft_time_limit=120, time_limit=150, max_retries=0)
 def fetch_source(self, source_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    """Fetch one source. The task id is the lease owner (see ingest.acquire_lease).
+    """Fetch one outlet. The task id is the lease owner (see feeds.acquire_lease).
     New images are copied by their own tasks, once this fetch's rows are committed."""
-    result = ingest.ingest_source(source_id, owner=self.request.id or ingest.new_lease_owner())
+    result = feeds.ingest_source(source_id, owner=self.request.id or feeds.new_lease_owner())
     for image_id in result.new_image_ids:
         copy_image.delay_on_commit(image_id)
     queue_pages(result.page_ids)
-    return {
-        "status": result.status,
-        "new": result.new,
-        "updated": result.updated,
-        "error": result.error_code,
-        "images": len(result.new_image_ids),
-        "pages": len(result.page_ids),
-    }
+    return result.summary()
 
 
-@shared_task(**AT_LEAST_ONCE, soft_time_limit=60, time_limit=90, max_retries=images.MAX_ATTEMPTS)
+@shared_task(**AT_LEAST_ONCE, soft_time_limit=60, time_limit=90, max_retries=copy.MAX_ATTEMPTS)
 def copy_image(self, image_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Copy one image; a network failure is retried with backoff, a refused image not."""
-    result = images.copy_image(image_id)
+    result = copy.copy_image(image_id)
     if result.should_retry:
         raise self.retry(countdown=COPY_RETRY_BASE_SECONDS * 2**self.request.retries)
     return {"status": result.status, "error": result.error_code}
@@ -73,8 +65,6 @@ def copy_image(self, image_id: int) -> dict[str, object]:  # type: ignore[no-unt
 def repair_image_copies() -> int:
     """Files of images moderated in the last day follow their visibility (a move that
     failed after its commit is put right here)."""
-    from articles.moderation import repair_copies
-
     return repair_copies()
 
 
@@ -94,22 +84,12 @@ def fetch_page(self, article_id: int) -> dict[str, object]:  # type: ignore[no-u
 
 def queue_pages(article_ids: Sequence[int]) -> None:
     """Queue one page task per article once the caller's transaction commits, spread
-    over time host by host: the n-th page of a host is due n host delays from now, so
-    a burst (a new feed, a re-run of 500 articles) neither polls nor holds workers."""
-    if not article_ids:
-        return
-    delay = settings.FULLTEXT_HOST_DELAY_SECONDS
-    hosts: dict[str, int] = {}
-    plan = []
-    for article_id, url in Article.objects.filter(id__in=list(article_ids)).values_list(
-        "id", "url"
-    ):
-        host = host_of(url)
-        plan.append((article_id, hosts.get(host, 0) * delay))
-        hosts[host] = hosts.get(host, 0) + 1
+    over time host by host (pages.page_schedule)."""
+    plan = pages.page_schedule(article_ids, settings.FULLTEXT_HOST_DELAY_SECONDS)
 
     def publish() -> None:
         for article_id, countdown in plan:
             fetch_page.apply_async((article_id,), countdown=countdown or None)
 
-    transaction.on_commit(publish)
+    if plan:
+        transaction.on_commit(publish)

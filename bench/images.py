@@ -323,7 +323,7 @@ def create_rows(count: int, port: int) -> list[int]:
 
 def copy_all(ids: list[int]) -> dict[str, Any]:
     """copy_image for every id, sequentially, in this process."""
-    from articles.images import copy_image
+    from articles.images.copy import copy_image
 
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
@@ -352,7 +352,7 @@ def _worker(env: dict[str, str], ids: list[int], conn: Any, start: Any) -> None:
     django_setup(env)
     from django.db import connection
 
-    import articles.images  # noqa: F401  (imports Pillow before the clock starts)
+    import articles.images.picture  # noqa: F401  (imports Pillow before the clock starts)
 
     connection.ensure_connection()
     wait_for_start(conn, start)
@@ -421,7 +421,7 @@ def _decode(data: bytes, fast: bool) -> tuple[Any, bool]:
     from PIL import Image as PILImage
     from PIL import ImageOps
 
-    from articles.images import ACCEPTED_FORMATS, _draft_size, _has_alpha
+    from articles.images.picture import ACCEPTED_FORMATS, draft_size, has_alpha
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", PILImage.DecompressionBombWarning)
@@ -430,30 +430,32 @@ def _decode(data: bytes, fast: bool) -> tuple[Any, bool]:
         if width * height > settings.IMAGE_MAX_PIXELS:
             raise RuntimeError("too_many_pixels")
         if fast and source.format == "JPEG":
-            source.draft("RGB", _draft_size(source, settings.IMAGE_COPY_WIDTH))
+            source.draft("RGB", draft_size(source, settings.IMAGE_COPY_WIDTH))
         source.seek(0)
         source.load()
         reduced = source.size != (width, height)
         picture = ImageOps.exif_transpose(source)
-        picture = picture.convert("RGBA" if _has_alpha(picture) else "RGB")
+        picture = picture.convert("RGBA" if has_alpha(picture) else "RGB")
     return picture, reduced
 
 
 def _resize_both(picture: Any, fast: bool) -> tuple[Any, Any]:
     from django.conf import settings
 
-    from articles.images import _resize
+    from articles.images.picture import resize
 
-    copy = _resize(picture, settings.IMAGE_COPY_WIDTH, fast)
-    return copy, _resize(copy, settings.IMAGE_THUMBNAIL_WIDTH, fast)
+    copy = resize(picture, settings.IMAGE_COPY_WIDTH, fast)
+    return copy, resize(copy, settings.IMAGE_THUMBNAIL_WIDTH, fast)
 
 
 def stage_pass(sample: list[tuple[int, str, str]]) -> dict[str, Any]:
     """(3) one copy, stage by stage, with the app's functions and settings: fetch_image;
-    Pillow open + draft + load (+ exif_transpose, convert); _resize to the copy and the
-    thumbnail; sha256 + perceptual_hash; _encode (WebP) both; _store both. Files are
+    Pillow open + draft + load (+ exif_transpose, convert); resize to the copy and the
+    thumbnail; sha256 + perceptual_hash; encode (WebP) both; store_file both. Files are
     stored under a "-stage" name, so they are really written (the names (1) used exist)."""
-    from articles.images import _encode, _store, fetch_image, perceptual_hash
+    from articles.images.copy import fetch_image, store_file
+    from articles.images.likeness import perceptual_hash
+    from articles.images.picture import encode
 
     times: dict[str, list[float]] = {name: [] for name in STAGE_NAMES}
     datas: list[bytes] = []
@@ -469,10 +471,10 @@ def stage_pass(sample: list[tuple[int, str, str]]) -> dict[str, Any]:
         sha256 = hashlib.sha256(data).hexdigest()
         perceptual_hash(copy)
         t4 = time.perf_counter()
-        copy_out, thumbnail_out = _encode(copy), _encode(thumbnail)
+        copy_out, thumbnail_out = encode(copy), encode(thumbnail)
         t5 = time.perf_counter()
-        _store(f"{sha256}-{copy_out.width}-stage.webp", copy_out.data)
-        _store(f"{sha256}-{thumbnail_out.width}-stage.webp", thumbnail_out.data)
+        store_file(f"{sha256}-{copy_out.width}-stage.webp", copy_out.data)
+        store_file(f"{sha256}-{thumbnail_out.width}-stage.webp", thumbnail_out.data)
         t6 = time.perf_counter()
         for name, start, end in zip(
             STAGE_NAMES, (t0, t1, t2, t3, t4, t5), (t1, t2, t3, t4, t5, t6), strict=True
@@ -494,7 +496,7 @@ def stage_pass(sample: list[tuple[int, str, str]]) -> dict[str, Any]:
 def path_pass(datas: list[bytes]) -> dict[str, Any]:
     """(4) decode + resize + encode, fast path against plain path, on the same bytes;
     the order alternates from one image to the next so drift hits both alike."""
-    from articles.images import _encode
+    from articles.images.picture import encode
 
     paths = {True: "fast", False: "plain"}
     times: dict[str, dict[str, list[float]]] = {
@@ -511,7 +513,7 @@ def path_pass(datas: list[bytes]) -> dict[str, Any]:
             t1 = time.perf_counter()
             copy, thumbnail = _resize_both(picture, fast)
             t2 = time.perf_counter()
-            copy_out, thumbnail_out = _encode(copy), _encode(thumbnail)
+            copy_out, thumbnail_out = encode(copy), encode(thumbnail)
             t3 = time.perf_counter()
             row = times[name]
             row["decode"].append(1000 * (t1 - t0))
@@ -713,7 +715,7 @@ def run_phases(
     from django.core.management import call_command
     from django.db import connection, connections
 
-    import articles.images  # noqa: F401  (Pillow imported before any clock)
+    import articles.images.picture  # noqa: F401  (Pillow imported before any clock)
     from articles.models import Article, ArticleImage, Image
 
     call_command("migrate", verbosity=0)
@@ -803,7 +805,7 @@ def report(
     from PIL import __version__ as pillow_version
     from PIL import features
 
-    from articles.images import WEBP_METHOD
+    from articles.images.picture import WEBP_METHOD
 
     storage = settings.STORAGES["default"]["BACKEND"].rsplit(".", 1)[-1]
 
@@ -898,10 +900,10 @@ def report(
     labels = {
         "download": "download   fetch_image (guarded client, Referer)",
         "decode": "decode     Image.open + draft + load + exif/convert",
-        "resize": "resize     _resize -> copy, _resize copy -> thumb",
+        "resize": "resize     resize -> copy, resize copy -> thumb",
         "hash": "hash       sha256 + perceptual_hash (dHash)",
-        "encode": "encode     _encode: WebP copy + WebP thumbnail",
-        "store": "store      _store x2 (default_storage.save)",
+        "encode": "encode     encode: WebP copy + WebP thumbnail",
+        "store": "store      store_file x2 (default_storage.save)",
     }
     for name, values in stages["stages"].items():
         print(

@@ -432,7 +432,7 @@ def _worker(env: dict[str, str], ids: Any, conn: Any, start: Any) -> None:
     django_setup(env)
     from django.db import connection
 
-    from articles.ingest import ingest_source
+    from articles.ingest.feeds import ingest_source
 
     connection.ensure_connection()
     wait_for_start(conn, start)
@@ -460,7 +460,7 @@ def _single_pass(env: dict[str, str], ids: list[int], mode: str, conn: Any) -> N
     django_setup(env)
     from django.db import connection
 
-    from articles.ingest import ingest_source
+    from articles.ingest.feeds import ingest_source
 
     connection.ensure_connection()
     statuses: Counter[str] = Counter()
@@ -506,7 +506,7 @@ STAGES = (
     ("        _content_images (bs4)", "articles/parse.py", "_content_images"),
     ("        clean_html (nh3)", "articles/sanitize.py", "clean_html"),
     ("        plain_text (nh3)", "articles/text.py", "plain_text"),
-    ("        _entry_images", "articles/parse.py", "_entry_images"),
+    ("        entry_images", "articles/parse.py", "entry_images"),
     ("        canonical_url", "articles/parse.py", "canonical_url"),
     ("        _entry_date", "articles/parse.py", "_entry_date"),
     ("    store_entries", "articles/store.py", "store_entries"),
@@ -611,7 +611,7 @@ def run_two_workers(
 
 
 def sequential(ids: list[int], server: ServerControl) -> dict[str, Any]:
-    from articles.ingest import ingest_source
+    from articles.ingest.feeds import ingest_source
 
     served0 = server.stats()
     statuses: Counter[str] = Counter()
@@ -659,8 +659,8 @@ def feedparser_pass(bodies: list[bytes], **options: Any) -> dict[str, Any]:
 
 
 def parse_feed_pass(bodies: list[bytes], index: dict[str, Any]) -> dict[str, Any]:
-    """articles.parse.parse_feed alone: the parse share of an ingest, no HTTP, no DB."""
-    from articles.parse import parse_feed
+    """articles.ingest.parse.parse_feed alone: the parse share of an ingest, no HTTP, no DB."""
+    from articles.ingest.parse import parse_feed
 
     count = 0
     fetched_at = datetime.now(UTC)
@@ -912,7 +912,7 @@ def report(
         "sanitize_html=False, resolve_relative_uris=False (context only)",
     )
     row(
-        "a'') articles.parse.parse_feed alone",
+        "a'') articles.ingest.parse.parse_feed alone",
         parse_only,
         f"{parse_only['entries']} entries: feedparser + normalising + nh3, no HTTP, no "
         "database (context only)",

@@ -11,7 +11,7 @@ See bench/README.md. Run from the repository root:
 Layout of one run, for SQLite and then (when it answers) PostgreSQL:
 
 * a fresh database is migrated and filled by a spawned process through the fast bulk
-  paths: ``articles.store.insert_rows`` (SQLite) or COPY (PostgreSQL) for the articles
+  paths: ``articles.ingest.store.insert_rows`` (SQLite) or COPY (PostgreSQL) for the articles
   (generated text with a Zipf word frequency over real Arabic news words and generated
   Arabic-looking ones), then one timed ``articles.search.index.rebuild()``;
 * gunicorn (``newsroom.wsgi``, one sync worker, production settings, as bench/web.py
@@ -23,7 +23,7 @@ Layout of one run, for SQLite and then (when it answers) PostgreSQL:
 * first-ingest cost: bench/ingest.py's feeds are parsed once with ``parse_feed``, then
   spawned processes store them with ``store_entries`` (as ``ingest_bytes`` does) into
   pristine copies of an empty database, as shipped and with
-  ``articles.store.index_articles`` patched to a no-op, alternately, ``--repeat`` times
+  ``articles.ingest.store.index_articles`` patched to a no-op, alternately, ``--repeat`` times
   each; the medians of their CPU time give the ratio.
 """
 
@@ -269,11 +269,12 @@ def _build(env: dict[str, str], count: int, seed: int, corpus: Path, conn: Any) 
     from django.db import connection, transaction
     from django.db.models import Count
 
+    from articles.ingest.store import ARTICLE_FIELDS
+    from articles.lib.sql import insert_rows
     from articles.models import Article, Category, SearchEntry, Source
     from articles.search import index
     from articles.search.words import parse_query
     from articles.site.forms import SearchForm
-    from articles.store import ARTICLE_FIELDS, insert_rows
 
     outlets = [o for o in _outlets(random.Random(seed)) if o["language"] == "ar"]
     Source.objects.bulk_create(
@@ -513,7 +514,7 @@ def _baseline(
     from django.db.models import Q
 
     from articles.models import Article
-    from articles.search.index import find
+    from articles.search.query import find
     from articles.search.words import parse_query
     from articles.site.forms import SearchForm
     from articles.site.paging import PAGE_SIZE
@@ -624,8 +625,8 @@ def _prepare_ingest(env: dict[str, str], feeds: list[Path], entries: Path, conn:
     from django.conf import settings
     from django.utils import timezone
 
+    from articles.ingest.parse import parse_feed
     from articles.models import Source
-    from articles.parse import parse_feed
 
     Source.objects.bulk_create(
         Source(name=f"منبر {path.stem}", slug=path.stem, language="ar",
@@ -654,7 +655,7 @@ def _ingest(env: dict[str, str], entries: Path, index_on: bool, conn: Any) -> No
     from django.db import connection
     from django.utils import timezone
 
-    from articles import store
+    from articles.ingest import store
     from articles.models import Article, SearchEntry, Source
 
     if not index_on:

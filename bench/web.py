@@ -10,12 +10,12 @@ See bench/README.md. Run from the repository root:
 Layout of one run, for SQLite and then (when it answers) PostgreSQL:
 
 * a fresh database is migrated with ``manage.py migrate`` and filled by a spawned
-  process through the normal store code: ``articles.store.store_entries`` with
-  ``articles.parse.ParsedEntry`` objects, one call per outlet per time window, oldest
+  process through the normal store code: ``articles.ingest.store.store_entries`` with
+  ``articles.ingest.parse.ParsedEntry`` objects, one call per outlet per time window, oldest
   window first (as a worker polling for two years would have written them). Bodies are
   WordPress-style HTML of real Moroccan news text run through the app's own
   ``clean_html``. Image copies are the one bulk path: real WebP copy/thumbnail pairs are
-  written with ``articles.images._store`` and ``Image`` rows are marked stored with one
+  written with ``articles.images.store_file`` and ``Image`` rows are marked stored with one
   ``UPDATE`` per row, as ``_record_twin`` does for an image whose bytes are known;
 * ``collectstatic`` runs once into the run's NEWSROOM_VAR_DIR (STATIC_ROOT);
 * gunicorn (``newsroom.wsgi``, one sync worker, pinned to one CPU when ``taskset``
@@ -199,7 +199,7 @@ class FrenchWriter(CorpusWriter):
 
 def _outlets(rng: random.Random) -> list[dict[str, Any]]:
     """100 outlets: the real roster first, then Arabic and French ones of our own."""
-    from articles.outlets import OUTLETS
+    from articles.ingest.outlets import OUTLETS
 
     outlets = [
         {
@@ -241,7 +241,7 @@ def _outlets(rng: random.Random) -> list[dict[str, Any]]:
 
 def _section_labels() -> dict[str, tuple[list[str], list[str]]]:
     """Section slug -> (Arabic labels, Latin labels) as outlets write them."""
-    from articles.outlets import SECTIONS
+    from articles.ingest.outlets import SECTIONS
 
     arabic = re.compile("[\u0600-\u06ff]")
     return {
@@ -287,16 +287,18 @@ def _picture(index: int) -> Any:
 
 def _write_pictures(count: int) -> list[dict[str, Any]]:
     """``count`` copy/thumbnail pairs made by the app's encoder and stored by its own
-    ``_store`` (in MEDIA_ROOT): the fields ``_record_copy`` writes. Made once per run:
+    ``store_file`` (in MEDIA_ROOT): the fields ``_record_copy`` writes. Made once per run:
     the second database reuses the files."""
     from django.conf import settings
 
-    from articles import images
-    from articles.images import _encode, _resize, _store, perceptual_hash
+    from articles.images import likeness
+    from articles.images.copy import store_file
+    from articles.images.likeness import perceptual_hash
+    from articles.images.picture import encode, resize
 
     # Whether a picture is plain and its average colour, where the app records them
     # (look-alikes must be neither plain nor of another colour).
-    traits = getattr(images, "picture_traits", None)
+    traits = getattr(likeness, "picture_traits", None)
     index_file = Path(settings.MEDIA_ROOT) / f"bench-pictures-{count}.json"
     if index_file.exists():
         return list(json.loads(index_file.read_text()))
@@ -304,18 +306,18 @@ def _write_pictures(count: int) -> list[dict[str, Any]]:
     for index in range(count):
         original = _picture(index)
         sha256 = hashlib.sha256(b"bench-web-%d" % index).hexdigest()
-        copy = _resize(original, settings.IMAGE_COPY_WIDTH, True)
-        thumbnail = _resize(copy, settings.IMAGE_THUMBNAIL_WIDTH, True)
-        copy_r, thumb_r = _encode(copy), _encode(thumbnail)
+        copy = resize(original, settings.IMAGE_COPY_WIDTH, True)
+        thumbnail = resize(copy, settings.IMAGE_THUMBNAIL_WIDTH, True)
+        copy_r, thumb_r = encode(copy), encode(thumbnail)
         pictures.append(
             {
                 "width": original.width, "height": original.height,
                 "byte_size": 180_000 + index * 1_111, "sha256": sha256,
                 "phash": perceptual_hash(copy),
-                "copy": _store(f"{sha256}-{copy_r.width}.webp", copy_r.data),
+                "copy": store_file(f"{sha256}-{copy_r.width}.webp", copy_r.data),
                 "copy_width": copy_r.width, "copy_height": copy_r.height,
                 "copy_byte_size": len(copy_r.data),
-                "thumbnail": _store(f"{sha256}-{thumb_r.width}.webp", thumb_r.data),
+                "thumbnail": store_file(f"{sha256}-{thumb_r.width}.webp", thumb_r.data),
                 "thumbnail_width": thumb_r.width, "thumbnail_height": thumb_r.height,
             }
         )  # fmt: skip
@@ -356,9 +358,9 @@ def _entry(
     has_image: bool,
     labels: dict[str, tuple[list[str], list[str]]],
 ) -> Any:
-    from articles.parse import MAX_SUMMARY_LENGTH, ParsedEntry
-    from articles.sanitize import clean_html
-    from articles.text import plain_text
+    from articles.ingest.parse import MAX_SUMMARY_LENGTH, ParsedEntry
+    from articles.lib.html import clean_html
+    from articles.lib.text import plain_text
 
     rng = writer.rng
     french = outlet["language"] == "fr"
@@ -431,6 +433,7 @@ def _load(env: dict[str, str], count: int, seed: int, corpus: Path, conn: Any) -
     from django.db import connection
     from django.db.models import Count
 
+    from articles.ingest.store import store_entries
     from articles.models import (
         Article,
         ArticleImage,
@@ -442,7 +445,6 @@ def _load(env: dict[str, str], count: int, seed: int, corpus: Path, conn: Any) -
         Visibility,
     )
     from articles.site.paging import PAGE_SIZE, encode_cursor
-    from articles.store import store_entries
 
     reused = corpus.exists()
     outlets = _outlets(random.Random(seed))
@@ -1049,7 +1051,8 @@ def _hide_prep(
     from django.core.files.storage import default_storage
     from django.db import connection, transaction
 
-    from articles.images import _store, is_distinctive
+    from articles.images.copy import store_file
+    from articles.images.likeness import is_distinctive
     from articles.models import Image
 
     t0 = time.perf_counter()
@@ -1096,7 +1099,7 @@ def _hide_prep(
         names = []
         for name, width in ((copy, copy_width), (thumbnail, thumbnail_width)):
             with default_storage.open(name, "rb") as handle:
-                names.append(_store(f"{sha[image]}-{width}.webp", handle.read()))
+                names.append(store_file(f"{sha[image]}-{width}.webp", handle.read()))
         files.append((names[0], names[1], image))
     table = connection.ops.quote_name(Image._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:

@@ -91,7 +91,7 @@ MIDDLEWARE = [
 # AXES_FAILURE_LIMIT failures for one user name from one address, that pair is locked
 # out for AXES_COOLOFF_TIME hours. Counted in the cache (Redis in production), so no
 # address is written to the database; the address is read like a reporter's
-# (articles.moderation.client_address, TRUSTED_PROXY_COUNT).
+# (articles.lib.clients.client_address, TRUSTED_PROXY_COUNT).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -100,7 +100,7 @@ AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "articles.moderation.client_address"
+AXES_CLIENT_IP_CALLABLE = "articles.lib.clients.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -217,7 +217,7 @@ else:
     MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": MEDIA_STORAGE,
-    "quarantine": {"BACKEND": "articles.storage.QuarantineStorage"},
+    "quarantine": {"BACKEND": "articles.lib.storage.QuarantineStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

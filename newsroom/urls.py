@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
-from articles import admin_views
+from articles.admin import views as admin_views
 from articles.site import views
 from articles.site.cache import cached_page
 from articles.site.sitemaps import SITEMAPS

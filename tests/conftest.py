@@ -161,8 +161,8 @@ def _media_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) ->
 def sections(db: None) -> None:
     """The canonical sections, as the data migration loads them: a test with
     ``transaction=True`` empties every table afterwards, migration data included."""
+    from articles.ingest.outlets import load_sections
     from articles.models import Category, CategoryAlias
-    from articles.outlets import load_sections
 
     load_sections(Category, CategoryAlias)
 

@@ -86,7 +86,7 @@ def load_pages(directory: Path = PAGES_DIR) -> list[LabelledPage]:
 
     ``body`` is the file's bytes as served (the windows-1256 page stays windows-1256);
     ``expected`` is the label without its final newline; ``headers`` holds the HTTP
-    ``content-type`` (lower-case key, as ``articles.fetch`` returns headers)."""
+    ``content-type`` (lower-case key, as ``articles.lib.http`` returns headers)."""
     entries = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
     pages = []
     for entry in entries:

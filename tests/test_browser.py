@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from articles.ingest import ingest_bytes
-from articles.roster import load_demo
+from articles.ingest.feeds import ingest_bytes
+from articles.ingest.roster import load_demo
 
 XSS_PAYLOADS = Path(__file__).parent / "corpora" / "xss" / "dompurify-payloads.json"
 DIALOG_HOOK = """

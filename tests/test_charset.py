@@ -1,4 +1,4 @@
-"""articles.charset: which charset undeclared or mislabelled feed bytes really are.
+"""articles.lib.charset: which charset undeclared or mislabelled feed bytes really are.
 
 The property every test leans on: a charset ``charset_override`` returns decodes the
 bytes strictly (feedparser drops one that does not for a guess of its own, and the feed
@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from articles.charset import SAMPLE_BYTES, charset_override
 from articles.fulltext.extract import decode_page
-from articles.parse import parse_feed
+from articles.ingest.parse import parse_feed
+from articles.lib.charset import SAMPLE_BYTES, charset_override
 
 FETCHED_AT = datetime(2025, 12, 30, 12, 0, tzinfo=UTC)
 # What the fuzzer found: Arabic and French in one windows-1256 title, with the Arabic
@@ -320,7 +320,7 @@ def test_whatever_charset_override_returns_decodes_the_bytes_strictly() -> None:
 
     Exception: a few Arabic words in ISO-8859-6 can be just as coherent read as
     windows-1256 (both charsets give Arabic letters for 0xC1-0xE6), and are then read as
-    windows-1256; from 60 Arabic letters on (articles.charset.MIN_COMMON_LETTERS) letter
+    windows-1256; from 60 Arabic letters on (articles.lib.charset.MIN_COMMON_LETTERS) letter
     frequencies tell them apart, and they must decode to their text too."""
     rng = random.Random(1256)
     seen: dict[tuple[str, str | None], int] = {}

@@ -22,9 +22,9 @@ from PIL import Image as PILImage
 from pytest_httpserver import HTTPServer
 from rows import article_rows
 
+from articles.ingest.outlets import OUTLETS
+from articles.ingest.roster import DEMO_DIR
 from articles.models import Article, FetchLog, Image, Source
-from articles.outlets import OUTLETS
-from articles.roster import DEMO_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 ARABIC = re.compile(r"[\u0621-\u064A]")

@@ -34,11 +34,11 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
-from articles.ingest import NotAFeedError, ingest_bytes
+from articles.ingest.feeds import NotAFeedError, ingest_bytes
+from articles.ingest.parse import parse_feed
+from articles.lib.html import clean_html
+from articles.lib.text import plain_text
 from articles.models import Article, Image, Source
-from articles.parse import parse_feed
-from articles.sanitize import clean_html
-from articles.text import plain_text
 
 CORPORA = Path(os.environ.get("NEWSROOM_CORPORA", Path(__file__).parent / "corpora"))
 FEEDPARSER = CORPORA / "feedparser"

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from pytest_httpserver import HTTPServer
 
-from articles.fetch import MAX_REDIRECTS, FetchError, fetch_url, is_public_address
+from articles.lib.http import MAX_REDIRECTS, FetchError, fetch_url, is_public_address
 
 FEED = (
     b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'

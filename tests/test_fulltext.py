@@ -22,18 +22,13 @@ from pagelib import PAGES_DIR, load_pages, word_scores
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from articles.fulltext.extract import (
-    EXTRACTED,
-    NO_ARTICLE_FOUND,
-    decode_page,
-    extract_article,
-    validate_selector,
-)
+from articles.fulltext.extract import EXTRACTED, NO_ARTICLE_FOUND, decode_page, extract_article
 from articles.fulltext.hosts import allowed_by_robots, release_turn, try_turn
 from articles.fulltext.pages import fill_article, queue_again, stranded_page_ids
+from articles.ingest.parse import ParsedEntry
+from articles.ingest.store import store_entries
+from articles.lib.selectors import validate_selector
 from articles.models import Article, FullTextStatus, Image, PageHost, Source
-from articles.parse import ParsedEntry
-from articles.store import store_entries
 
 # The lease, the upsert that keeps a page's body and the stage's transactions run on
 # both databases.
@@ -901,8 +896,8 @@ def test_the_article_page_shows_the_whole_article_with_the_outlet_and_link(
 
 
 def test_a_figures_report_link_closes_its_caption() -> None:
-    from articles.images import BodyImages, render_body
     from articles.models import Image as ImageRow
+    from articles.site.body import BodyImages, render_body
 
     picture = ImageRow(
         id=7, url="https://e.ma/a.jpg", status=ImageRow.Status.STORED,

@@ -43,10 +43,10 @@ from playwright.sync_api import Browser, Page
 from pytest_httpserver import HTTPServer
 
 from articles.fulltext.pages import fill_article
-from articles.images import copy_image
+from articles.images.copy import copy_image
+from articles.ingest.parse import ParsedEntry
+from articles.ingest.store import store_entries
 from articles.models import Article, FullTextStatus, Image, Source
-from articles.parse import ParsedEntry
-from articles.store import store_entries
 
 # Storage and the host's turn run on the configured database: again in the PostgreSQL pass.
 pytestmark = pytest.mark.postgres

@@ -11,7 +11,7 @@ import polib
 import pytest
 from django.test import Client
 
-from articles.roster import load_demo
+from articles.ingest.roster import load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale"

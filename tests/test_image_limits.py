@@ -21,15 +21,14 @@ from PIL import ExifTags
 from PIL import Image as PILImage
 from test_images import assert_refused, open_stored, stored_files
 
-from articles.images import (
+from articles.images.copy import copy_image
+from articles.images.likeness import perceptual_hash, picture_traits
+from articles.images.picture import (
     WEBP_MAX_SIDE,
     ImageError,
     Picture,
     Rendition,
-    _draft_size,
-    copy_image,
-    perceptual_hash,
-    picture_traits,
+    draft_size,
     process_image,
 )
 
@@ -133,7 +132,7 @@ def test_sideways_jpeg_beyond_webp_limit_is_scaled_once_upright(fast: bool) -> N
 
 def test_draft_size_covers_the_fitted_copy_and_is_never_zero() -> None:
     def draft(size: tuple[int, int]) -> tuple[int, int]:
-        return _draft_size(PILImage.open(io.BytesIO(plain(size, "JPEG"))), COPY_WIDTH)
+        return draft_size(PILImage.open(io.BytesIO(plain(size, "JPEG"))), COPY_WIDTH)
 
     assert draft((4000, 3000)) == (1200, 900)
     assert draft((1080, 20000)) == (885, 16383)
@@ -221,7 +220,7 @@ def test_encoder_failure_is_a_refusal_not_a_crash(monkeypatch: pytest.MonkeyPatc
     def failing(picture: PILImage.Image) -> Rendition:
         raise ValueError("encoding error 5: Image size exceeds WebP limit of 16383 pixels")
 
-    monkeypatch.setattr("articles.images._encode", failing)
+    monkeypatch.setattr("articles.images.picture.encode", failing)
     with pytest.raises(ImageError) as refused:
         process_image(plain((64, 48), "PNG"))
     assert refused.value.code == "encode_failed" and refused.value.is_permanent

@@ -28,15 +28,12 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from articles import tasks
-from articles.images import (
-    MAX_ATTEMPTS,
-    copy_image,
-    hash_distance,
-    process_image,
-    render_body,
-)
-from articles.ingest import ingest_bytes
+from articles.images.copy import MAX_ATTEMPTS, copy_image
+from articles.images.likeness import hash_distance
+from articles.images.picture import process_image
+from articles.ingest.feeds import ingest_bytes
 from articles.models import ArticleImage, Image
+from articles.site.body import render_body
 
 ARTICLE_URL = "https://example.ma/a/1"
 
@@ -687,7 +684,7 @@ def test_images_whose_copy_task_was_lost_are_found_again() -> None:
 
     from django.utils import timezone
 
-    from articles.images import MAX_ATTEMPTS, stranded_image_ids
+    from articles.images.copy import MAX_ATTEMPTS, stranded_image_ids
 
     now = timezone.now()
 

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from rows import article_rows
 from werkzeug import Request, Response
 
-from articles.ingest import (
+from articles.ingest.feeds import (
     MAX_LEASE_ATTEMPTS,
     PAUSE_AFTER_FORBIDDEN,
     acquire_lease,
@@ -146,7 +146,7 @@ def test_a_crash_inside_ingest_is_recorded_and_the_lease_released(
         raise RuntimeError("a bug in our parsing code")
 
     # Fault injection: no feed we could write makes our own code raise, by design.
-    monkeypatch.setattr("articles.ingest.parse_feed", parser_bug)
+    monkeypatch.setattr("articles.ingest.feeds.parse_feed", parser_bug)
     result = ingest_source(source.id)
 
     source.refresh_from_db()

@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 import pytest
 from pytest_httpserver import HTTPServer
 
-from articles.images import BodyImages, render_body
-from articles.ingest import ingest_bytes, ingest_source
+from articles.ingest.feeds import ingest_bytes, ingest_source
+from articles.ingest.parse import parse_feed
+from articles.ingest.repair import parse_item_by_item, repair_feed
+from articles.lib.html import clean_html
+from articles.lib.text import INVISIBLE_CONTROLS
 from articles.models import Article, FetchLog, Image
-from articles.parse import _parse_item_by_item, parse_feed, repair_feed
-from articles.sanitize import clean_html
-from articles.text import INVISIBLE_CONTROLS
+from articles.site.body import BodyImages, render_body
 
 NOW = datetime(2026, 11, 30, 12, tzinfo=UTC)
 GOOD = (
@@ -106,7 +107,7 @@ def test_item_by_item_parsing_drops_only_the_item_that_fails() -> None:
     dropped: Counter[str] = Counter()
     # Unrepaired, feedparser raises on the middle item; alone, the others parse.
     body = feed("<item><title>x</title></width></item>")
-    parsed = _parse_item_by_item(body, {}, dropped)
+    parsed = parse_item_by_item(body, {}, dropped)
     assert sorted(entry["title"] for entry in parsed.entries) == ["خبر سليم أول", "خبر سليم ثان"]
     assert dropped == {"entry_unparseable": 1}
 

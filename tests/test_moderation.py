@@ -44,8 +44,10 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
-from articles import moderation
-from articles.images import copy_image, hash_distance, is_distinctive
+from articles.images.copy import copy_image
+from articles.images.likeness import hash_distance, is_distinctive
+from articles.lib import clients
+from articles.lib.clients import keyed_hash, network_of
 from articles.models import (
     Article,
     ArticleImage,
@@ -57,14 +59,15 @@ from articles.models import (
     Source,
     Visibility,
 )
-from articles.moderation import Outcome, Reporter, keyed_hash, network_of
+from articles.moderation import breaker, reports, visibility
+from articles.moderation.reports import Outcome, Reporter
 from articles.search.index import index_articles
 from articles.site.cache import forget_version
 from articles.site.reports import READER_COOKIE
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.usefixtures("sections")]
 
-DEMO_IMAGES = Path(__file__).resolve().parent.parent / "articles" / "demo" / "images"
+DEMO_IMAGES = Path(__file__).resolve().parent.parent / "articles" / "ingest" / "demo" / "images"
 THANKS = "شكرا على الإبلاغ! سيتم حجب هذه الصورة تلقائيا عندما يتم الإبلاغ عنها من طرف عدة أشخاص."
 THANKS_FR = (
     "Merci pour votre signalement ! Cette image sera masquée automatiquement "
@@ -675,7 +678,7 @@ def test_client_address(settings: Any, proxies: int, forwarded_for: str, expecte
     settings.TRUSTED_PROXY_COUNT = proxies
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.10", headers=headers)
-    assert moderation.client_address(request) == expected
+    assert clients.client_address(request) == expected
 
 
 # --- hiding: threshold, everywhere, files ---------------------------------------------
@@ -907,7 +910,7 @@ def test_restore_brings_the_image_back_everywhere_and_keeps_it_immune(
     assert served(client, scene.photo.copy.name) == 404
 
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.restore(scene.photo, None, "صورة إخبارية عادية")
+        visibility.restore(scene.photo, None, "صورة إخبارية عادية")
     refresh(*scene.group)
 
     assert [i.visibility for i in scene.group] == [Visibility.RESTORED] * 3
@@ -941,7 +944,7 @@ def test_restore_brings_the_image_back_everywhere_and_keeps_it_immune(
 
     # Until staff lift that. Reports from before the review no longer count: it takes
     # the threshold again, of reports made since, to hide it.
-    moderation.lift_immunity(scene.photo, None, "بلاغات جديدة")
+    visibility.lift_immunity(scene.photo, None, "بلاغات جديدة")
     scene.photo.refresh_from_db()
     assert scene.photo.visibility == Visibility.SHOWN
     assert ModerationEvent.objects.filter(action=Action.LIFT_IMMUNITY).count() == 1
@@ -955,7 +958,7 @@ def test_restore_brings_the_image_back_everywhere_and_keeps_it_immune(
 
 
 def test_lift_immunity_of_an_image_that_is_not_restored_does_nothing(photo: Image) -> None:
-    moderation.lift_immunity(photo, None)
+    visibility.lift_immunity(photo, None)
     photo.refresh_from_db()
     assert photo.visibility == Visibility.SHOWN
     assert not ModerationEvent.objects.exists()
@@ -966,7 +969,7 @@ def test_staff_hide_goes_through_the_same_path_and_is_recorded(
 ) -> None:
     staff = django_user_model.objects.create_user("editor", password="x" * 12, is_staff=True)
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.hide(scene.photo, staff, "صورة صادمة")
+        visibility.hide(scene.photo, staff, "صورة صادمة")
     refresh(*scene.group)
 
     assert [i.visibility for i in scene.group] == [Visibility.STAFF_HIDDEN] * 3
@@ -979,33 +982,33 @@ def test_staff_hide_goes_through_the_same_path_and_is_recorded(
 def test_reports_older_than_the_window_do_not_count(photo: Image, settings: Any) -> None:
     settings.IMAGE_REPORT_WINDOW_DAYS = 7
     for n in range(2):
-        moderation.report_image(photo, reporter(n), "violent")
+        reports.report_image(photo, reporter(n), "violent")
     ImageReport.objects.filter(image=photo).update(created_at=timezone.now() - timedelta(days=8))
 
-    moderation.report_image(photo, reporter(2), "violent")
+    reports.report_image(photo, reporter(2), "violent")
 
     photo.refresh_from_db()
     assert photo.report_count == 3
     assert photo.visibility == Visibility.SHOWN
-    moderation.report_image(photo, reporter(3), "violent")
-    moderation.report_image(photo, reporter(4), "violent")
+    reports.report_image(photo, reporter(3), "violent")
+    reports.report_image(photo, reporter(4), "violent")
     photo.refresh_from_db()
     assert photo.visibility == Visibility.AUTO_HIDDEN
 
 
 def test_dismissed_reports_no_longer_count(photo: Image) -> None:
     for n in range(2):
-        moderation.report_image(photo, reporter(n), "violent")
+        reports.report_image(photo, reporter(n), "violent")
 
-    moderation.dismiss(photo, None, "بلاغات كيدية")
+    visibility.dismiss(photo, None, "بلاغات كيدية")
 
     photo.refresh_from_db()
     # Kept as evidence, set aside: and the same readers cannot count again.
     assert photo.report_count == 0 and ImageReport.objects.count() == 2
     assert not ImageReport.objects.filter(dismissed_at__isnull=True).exists()
     assert ModerationEvent.objects.get().action == Action.DISMISS
-    assert moderation.report_image(photo, reporter(0), "violent").outcome == Outcome.REPEATED
-    moderation.report_image(photo, reporter(2), "violent")
+    assert reports.report_image(photo, reporter(0), "violent").outcome == Outcome.REPEATED
+    reports.report_image(photo, reporter(2), "violent")
     photo.refresh_from_db()
     assert photo.visibility == Visibility.SHOWN and photo.report_count == 1
 
@@ -1042,12 +1045,12 @@ def test_a_flat_perceptual_hash_never_hides_other_images_alone(
     assert not is_distinctive(phash)
 
     for n in range(django_settings.IMAGE_REPORT_THRESHOLD):
-        moderation.report_image(reported, reporter(n), "inappropriate")
+        reports.report_image(reported, reporter(n), "inappropriate")
 
     refresh(reported, same_hash, one_bit)
     assert reported.visibility == Visibility.AUTO_HIDDEN
     assert same_hash.visibility == one_bit.visibility == Visibility.SHOWN
-    assert moderation.lookalikes(reported) == []
+    assert visibility.lookalikes(reported) == []
 
 
 def test_flat_real_pictures_are_not_look_alikes_of_each_other(
@@ -1069,7 +1072,7 @@ def test_flat_real_pictures_are_not_look_alikes_of_each_other(
     assert not any(is_distinctive(i.phash) for i in images)
 
     for n in range(django_settings.IMAGE_REPORT_THRESHOLD):
-        moderation.report_image(images[2], reporter(n), "copyright")
+        reports.report_image(images[2], reporter(n), "copyright")
 
     refresh(*images)
     assert [i.visibility for i in images] == [
@@ -1095,7 +1098,7 @@ def test_a_distinctive_look_alike_within_the_distance_is_hidden_with_it(
 
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(django_settings.IMAGE_REPORT_THRESHOLD):
-            moderation.report_image(reported, reporter(n), "violent")
+            reports.report_image(reported, reporter(n), "violent")
 
     refresh(reported, near, far, recoloured, plain, unknown)
     assert reported.visibility == near.visibility == Visibility.AUTO_HIDDEN
@@ -1116,7 +1119,7 @@ def test_immunity_follows_look_alikes_like_hiding_does(
     republished = stored_image(make_article(outlets[1]), phash=flip(DISTINCTIVE, 2))
     with django_capture_on_commit_callbacks(execute=True):
         for n in range(django_settings.IMAGE_REPORT_THRESHOLD + 2):
-            moderation.report_image(republished, reporter(n), "violent")
+            reports.report_image(republished, reporter(n), "violent")
     republished.refresh_from_db()
     assert republished.visibility == Visibility.SHOWN
     assert auto_hides() == 0
@@ -1177,7 +1180,7 @@ def test_a_look_alike_arriving_after_the_hide_is_hidden_and_restored_with_it(
     assert served(Client(), late.copy.name) == 404 and quarantined_file(late.copy.name).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.restore(scene.photo, None)
+        visibility.restore(scene.photo, None)
 
     late.refresh_from_db()
     assert late.visibility == Visibility.RESTORED
@@ -1199,8 +1202,8 @@ def test_hiding_an_image_whose_restored_twin_stays_immune_keeps_files_consistent
 ) -> None:
     hide_by_readers(scene, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.restore(scene.photo, None)
-    moderation.lift_immunity(scene.photo, None)  # the picture: every row of its bytes
+        visibility.restore(scene.photo, None)
+    visibility.lift_immunity(scene.photo, None)  # the picture: every row of its bytes
 
     with django_capture_on_commit_callbacks(execute=True):
         # Reports since the review count: the threshold again hides it.
@@ -1216,7 +1219,7 @@ def test_hiding_a_new_copy_of_a_restored_picture_keeps_files_consistent(
 ) -> None:
     hide_by_readers(scene, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        moderation.restore(scene.photo, None, "صورة إخبارية عادية")
+        visibility.restore(scene.photo, None, "صورة إخبارية عادية")
     late_article = make_article(scene.sharing.source)
     with django_capture_on_commit_callbacks(execute=True):
         late = copied_image(late_article, demo_picture(0))  # the same bytes, shown
@@ -1269,7 +1272,7 @@ def test_the_rate_limit_holds_per_reader_across_networks(
     settings.IMAGE_REPORT_RATE = 2
     images = [stored_image(make_article(outlets[0])) for _ in range(3)]
     outcomes = [
-        moderation.report_image(image, Reporter.of("one-reader", network_address(n)), "other")
+        reports.report_image(image, Reporter.of("one-reader", network_address(n)), "other")
         for n, image in enumerate(images)
     ]
     assert [o.outcome for o in outcomes] == [Outcome.COUNTED] * 2 + [Outcome.RATE_LIMITED]
@@ -1277,10 +1280,10 @@ def test_the_rate_limit_holds_per_reader_across_networks(
 
 def test_the_rate_limit_window_passes(photo: Image, settings: Any) -> None:
     settings.IMAGE_REPORT_RATE = 1
-    assert moderation.report_image(photo, reporter(1), "other").outcome == Outcome.COUNTED
-    assert moderation.report_image(photo, reporter(1), "other").outcome == Outcome.RATE_LIMITED
+    assert reports.report_image(photo, reporter(1), "other").outcome == Outcome.COUNTED
+    assert reports.report_image(photo, reporter(1), "other").outcome == Outcome.RATE_LIMITED
     cache.clear()  # an hour later: the counters have expired
-    assert moderation.report_image(photo, reporter(1), "other").outcome == Outcome.REPEATED
+    assert reports.report_image(photo, reporter(1), "other").outcome == Outcome.REPEATED
 
 
 def test_the_breaker_stops_automatic_hiding_until_staff_reset_it(
@@ -1293,17 +1296,17 @@ def test_the_breaker_stops_automatic_hiding_until_staff_reset_it(
 
     def reach_threshold(image: Image) -> list[bool]:
         return [
-            moderation.report_image(image, reporter(next(reporters)), "violent").hidden
+            reports.report_image(image, reporter(next(reporters)), "violent").hidden
             for _ in range(threshold)
         ]
 
     # "More than" IMAGE_HIDE_BREAKER automatic hides within an hour trip it.
     assert reach_threshold(images[0]) == [False] * (threshold - 1) + [True]
     assert reach_threshold(images[1])[-1] is True
-    assert not moderation.breaker_tripped()
+    assert not breaker.breaker_tripped()
     with caplog.at_level(logging.WARNING, logger="articles.moderation"):
         assert reach_threshold(images[2])[-1] is True
-    assert moderation.breaker_tripped()
+    assert breaker.breaker_tripped()
     (trip,) = ModerationEvent.objects.filter(action=Action.BREAKER_TRIP)
     assert trip.threshold == 2
     assert "breaker tripped" in caplog.text
@@ -1315,22 +1318,22 @@ def test_the_breaker_stops_automatic_hiding_until_staff_reset_it(
     assert images[3].report_count == threshold
     assert ImageReport.objects.filter(image=images[3]).count() == threshold
     assert auto_hides() == 3
-    assert moderation.breaker_tripped()
+    assert breaker.breaker_tripped()
 
     # Held for staff meanwhile: in the review queue, with its own record.
     assert images[3].held_at is not None
     assert ModerationEvent.objects.filter(action=Action.HOLD, image=images[3]).count() == 1
-    from articles.admin import queue_of_review
+    from articles.moderation.visibility import queue_of_review
 
     assert images[3].pk in set(queue_of_review().values_list("pk", flat=True))
 
-    moderation.reset_breaker(None, "حملة مراجعة")
+    reports.reset_breaker(None, "حملة مراجعة")
     assert ModerationEvent.objects.filter(action=Action.BREAKER_RESET).count() == 1
     # Reset: held images are decided at once; this one is over the threshold.
     images[3].refresh_from_db()
     assert images[3].visibility == Visibility.AUTO_HIDDEN and images[3].held_at is None
     # Hides before the reset no longer count: one more does not trip it again.
-    assert not moderation.breaker_tripped()
+    assert not breaker.breaker_tripped()
 
 
 def test_automatic_hides_older_than_an_hour_do_not_trip_the_breaker(
@@ -1346,11 +1349,11 @@ def test_automatic_hides_older_than_an_hour_do_not_trip_the_breaker(
     image = stored_image(make_article(outlets[0]))
 
     for n in range(settings.IMAGE_REPORT_THRESHOLD):
-        moderation.report_image(image, reporter(n), "violent")
+        reports.report_image(image, reporter(n), "violent")
 
     image.refresh_from_db()
     assert image.visibility == Visibility.AUTO_HIDDEN
-    assert not moderation.breaker_tripped()
+    assert not breaker.breaker_tripped()
 
 
 # --- nothing kept of who reported -----------------------------------------------------
@@ -1388,7 +1391,7 @@ def test_no_address_or_cookie_value_is_kept_in_the_database_or_the_logs(
         secrets += [signed, signed.split(":")[0]]
     Reader("192.0.2.77").report(images[0].pk, forwarded_for="100.64.77.77")
     images[0].refresh_from_db()
-    assert images[0].visibility == Visibility.AUTO_HIDDEN and moderation.breaker_tripped()
+    assert images[0].visibility == Visibility.AUTO_HIDDEN and breaker.breaker_tripped()
     assert ImageReport.objects.count() == 4 + 3
 
     forbidden = [
@@ -1432,8 +1435,8 @@ def test_a_hidden_article_leaves_every_page_feed_sitemap_and_search(
     assert client.get(path).status_code == 200
     staff = django_user_model.objects.create_user("editor", password="x" * 12, is_staff=True)
 
-    moderation.set_article_hidden(article, True, staff, "خبر كاذب")
-    moderation.set_article_hidden(article, True, staff, "مرة ثانية")  # already hidden
+    visibility.set_article_hidden(article, True, staff, "خبر كاذب")
+    visibility.set_article_hidden(article, True, staff, "مرة ثانية")  # already hidden
 
     article.refresh_from_db()
     assert article.hidden
@@ -1450,7 +1453,7 @@ def test_a_hidden_article_leaves_every_page_feed_sitemap_and_search(
     # The other article matching the search is still found.
     assert "زلزال في خبر آخر" in client.get("/search/?q=زلزال").content.decode()
 
-    moderation.set_article_hidden(article, False, staff, "خطأ")
+    visibility.set_article_hidden(article, False, staff, "خطأ")
     assert client.get(path).status_code == 200
     assert path.encode() in client.get("/search/?q=زلزال").content
     assert ModerationEvent.objects.filter(action=Action.SHOW_ARTICLE).count() == 1
@@ -1505,7 +1508,7 @@ def test_twenty_concurrent_reports_from_one_reader_are_one_report(
     one = Reporter.of("the-same-reader", "203.0.113.10")
 
     results, errors = run_at_once(
-        [lambda: moderation.report_image(image, one, "violent") for _ in range(20)]
+        [lambda: reports.report_image(image, one, "violent") for _ in range(20)]
     )
 
     assert errors == []
@@ -1530,7 +1533,7 @@ def test_threshold_many_distinct_readers_at_once_hide_exactly_once(
     lookalike = stored_image(make_article(outlets[1]), phash=flip(DISTINCTIVE, 2))
 
     results, errors = run_at_once(
-        [partial(moderation.report_image, image, reporter(n), "violent") for n in range(readers)]
+        [partial(reports.report_image, image, reporter(n), "violent") for n in range(readers)]
     )
 
     assert errors == []

@@ -11,10 +11,10 @@ import pytest
 from bs4 import BeautifulSoup
 from rows import article_rows
 
-from articles.ingest import NotAFeedError, ingest_bytes
+from articles.ingest.feeds import NotAFeedError, ingest_bytes
+from articles.ingest.parse import ParsedEntry, ParsedFeed, parse_feed
+from articles.lib.html import clean_html
 from articles.models import Article, ArticleImage
-from articles.parse import ParsedEntry, ParsedFeed, parse_feed
-from articles.sanitize import clean_html
 
 FEEDS = Path(__file__).parent / "feeds"
 FETCHED_AT = datetime(2025, 12, 30, 12, 0, tzinfo=UTC)

@@ -51,11 +51,12 @@ from browserlib import (
 from django.utils import timezone
 from playwright.sync_api import Browser, Locator, Page
 
-from articles import moderation
-from articles.images import copy_image
-from articles.ingest import ingest_bytes
+from articles.images.copy import copy_image
+from articles.ingest.feeds import ingest_bytes
+from articles.ingest.roster import DEMO_DIR
+from articles.lib import clients
 from articles.models import Article, Image, ImageReport, ModerationEvent, Source, Visibility
-from articles.roster import DEMO_DIR
+from articles.moderation import visibility
 
 DEVICES = {"phone": PHONE, "desktop": DESKTOP}
 
@@ -174,7 +175,7 @@ def build_site(make_source: Callable[..., Source]) -> Site:
     assert set(site.image.articles.values_list("pk", flat=True)) == {
         site.article.pk, site.twin.pk, site.inline.pk,
     }  # fmt: skip
-    assert moderation.lookalikes(site.image) == [], "pick demo pictures that differ"
+    assert visibility.lookalikes(site.image) == [], "pick demo pictures that differ"
     return site
 
 
@@ -815,7 +816,7 @@ def test_distinct_readers_hide_the_image_everywhere(
         assert site.image.visibility == Visibility.SHOWN
         assert site.image.report_count == 2
         networks = set(ImageReport.objects.values_list("network", flat=True))
-        expected = {moderation.keyed_hash("network", n) for n in ("127.0.0.0/24", "127.0.2.0/24")}
+        expected = {clients.keyed_hash("network", n) for n in ("127.0.0.0/24", "127.0.2.0/24")}
         assert networks == expected, "the readers' own addresses did not reach the server"
         goto(page, article)
         assert page.locator(f"#image-{site.image.pk} img").get_attribute("src") == copy_url
@@ -942,7 +943,7 @@ def test_placeholder_keeps_the_rendered_size(
         return drawn
 
     before = boxes()
-    moderation.hide(site.image, None, "test")
+    visibility.hide(site.image, None, "test")
     after = boxes()
     assert after == before
 

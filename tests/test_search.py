@@ -16,12 +16,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from articles.ingest.parse import ParsedEntry
+from articles.ingest.store import store_entries
 from articles.models import Article, Category, SearchEntry, Source
-from articles.parse import ParsedEntry
 from articles.search import words
-from articles.search.index import Filters, find, index_articles, rebuild, sort_key
+from articles.search.documents import Filters, sort_key
+from articles.search.index import index_articles, rebuild
+from articles.search.query import find
 from articles.search.words import parse_query
-from articles.store import store_entries
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LATIN = re.compile("[A-Za-z]")
@@ -695,9 +697,9 @@ def test_reindex_command_rebuilds_the_index(make_source) -> None:
 def test_relevance_ranks_the_newest_matches_only(make_source, monkeypatch) -> None:
     """Scoring every match of a common word is slow; relevance orders the newest
     RELEVANCE_POOL matches (the best of what is recent, as news readers want)."""
-    from articles.search import index
+    from articles.search import query
 
-    monkeypatch.setattr(index, "RELEVANCE_POOL", 3)
+    monkeypatch.setattr(query, "RELEVANCE_POOL", 3)
     store_entries(make_source(), [
         entry("old-best", "الماء الماء في العنوان", minutes_ago=100),
         *(entry(f"new{n}", "خبر", f"نص عن الماء رقم {n}", minutes_ago=n) for n in range(3)),
@@ -705,6 +707,6 @@ def test_relevance_ranks_the_newest_matches_only(make_source, monkeypatch) -> No
     by_id = dict(Article.objects.values_list("id", "key"))
     hits = find(parse_query("الماء"), Filters(), order="relevance")
     assert sorted(by_id[h.article_id] for h in hits) == ["new0", "new1", "new2"]
-    monkeypatch.setattr(index, "RELEVANCE_POOL", 2000)
+    monkeypatch.setattr(query, "RELEVANCE_POOL", 2000)
     hits = find(parse_query("الماء"), Filters(), order="relevance")
     assert by_id[hits[0].article_id] == "old-best"

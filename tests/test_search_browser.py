@@ -40,10 +40,10 @@ from browserlib import (
 from django.utils import timezone
 from playwright.sync_api import Browser, Page
 
-from articles.images import copy_image
-from articles.ingest import ingest_bytes
+from articles.images.copy import copy_image
+from articles.ingest.feeds import ingest_bytes
+from articles.ingest.roster import bundled_picture
 from articles.models import Article, ContentVersion, Image, Source
-from articles.roster import bundled_picture
 from articles.search.index import index_articles
 
 FILTERS_SUMMARY = "تضييق البحث وترتيبه"

@@ -2,7 +2,7 @@
 text escaped everywhere, keyset pages, Moroccan dates and Arabic plural forms, reserved
 outlet slugs, our RSS and sitemap, and what the home, article and outlet pages show.
 
-Rows are written directly (``Article.objects.create``, or ``articles.store.insert_rows``
+Rows are written directly (``Article.objects.create``, or ``articles.ingest.store.insert_rows``
 for many) unless a test is about what ingest stores: a page must be safe whatever text
 it is given. Caching is covered in test_site_cache.py.
 """
@@ -34,12 +34,13 @@ from django.templatetags.static import static
 from django.test import Client
 from django.utils import translation
 
-from articles.ingest import ingest_bytes
+from articles.ingest.feeds import ingest_bytes
+from articles.ingest.store import ARTICLE_FIELDS
+from articles.lib.sql import insert_rows
 from articles.models import Article, ArticleImage, Category, ContentVersion, Image, Source
 from articles.site.cache import forget_version
 from articles.site.paging import PAGE_SIZE
 from articles.site.sitemaps import ArticleSitemap
-from articles.store import ARTICLE_FIELDS, insert_rows
 from articles.templatetags.reading import relative_time
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,10 +26,10 @@ from django.core.cache import cache
 from django.utils import timezone, translation
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from articles.images import copy_image
-from articles.ingest import ingest_bytes
+from articles.images.copy import copy_image
+from articles.ingest.feeds import ingest_bytes
+from articles.ingest.roster import bundled_picture, load_demo
 from articles.models import Article, Category, ContentVersion, Image, Source
-from articles.roster import bundled_picture, load_demo
 from articles.site.cache import forget_version
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,7 +29,7 @@ from test_site import (
     text,
 )
 
-from articles.ingest import ingest_bytes
+from articles.ingest.feeds import ingest_bytes
 from articles.models import Article, ArticleImage, ContentVersion, Image, Source
 from articles.site.cache import forget_version
 from articles.site.sitemaps import ArticleSitemap

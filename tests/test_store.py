@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from articles.ingest.parse import ParsedEntry
+from articles.ingest.store import store_entries
+from articles.lib.text import normalize_label
 from articles.models import Article, ArticleImage, Category, CategoryAlias, Image
-from articles.parse import ParsedEntry
-from articles.store import store_entries
-from articles.text import normalize_label
 
 pytestmark = pytest.mark.usefixtures("sections")
 NOW = datetime(2025, 12, 22, 10, 0, tzinfo=UTC)

@@ -197,7 +197,7 @@ class FeedServer:
 def expected_rows(feeds: dict[str, tuple[str, bytes]]) -> list[tuple[str, ...]]:
     """(slug, key, title, url, content_hash) that one clean ingest of ``feeds`` stores;
     ``feeds`` maps a source slug to (feed URL, body). Uses the app's own parser."""
-    from articles.parse import parse_feed
+    from articles.ingest.parse import parse_feed
 
     rows = []
     for slug, (url, body) in feeds.items():

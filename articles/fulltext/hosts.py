@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from protego import Protego
 
-from articles.fetch import FetchError, fetch_url
+from articles.lib.http import FetchError, fetch_url
 from articles.models import PageHost
 
 Robots = PageHost.Robots

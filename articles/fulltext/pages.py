@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,12 +19,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.fetch import FetchError, fetch_url
 from articles.fulltext.extract import NO_ARTICLE_FOUND, Extraction, block_text, extract_article
 from articles.fulltext.hosts import HostBusy, allowed_by_robots, host_of, host_turn
+from articles.ingest.store import link_images
+from articles.lib.http import FetchError, fetch_url
+from articles.lib.sql import fitted
 from articles.models import Article, ContentVersion, FullTextStatus, Source
 from articles.search.index import index_articles
-from articles.store import fitted, link_images
 
 logger = logging.getLogger(__name__)
 Status = FullTextStatus
@@ -228,3 +229,17 @@ def stranded_page_ids(now: datetime | None = None, limit: int = 100) -> list[int
             :limit
         ]
     )
+
+
+def page_schedule(article_ids: Sequence[int], host_delay: float) -> list[tuple[int, float]]:
+    """When to fetch each article's page, host by host: the n-th page of a host is due
+    n host delays from now, so a burst (a new feed, a re-run of 500 articles) neither
+    polls nor holds workers."""
+    hosts: dict[str, int] = {}
+    plan = []
+    rows = Article.objects.filter(id__in=list(article_ids)).values_list("id", "url")
+    for article_id, url in rows:
+        host = host_of(url)
+        plan.append((article_id, hosts.get(host, 0) * host_delay))
+        hosts[host] = hosts.get(host, 0) + 1
+    return plan

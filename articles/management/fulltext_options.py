@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from articles.fulltext.extract import selector_error
+from articles.lib.selectors import selector_error
 
 
 def add_fulltext_arguments(parser: CommandParser) -> None:

@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def load_sections(apps, schema_editor):
-    from articles.outlets import load_sections
+    from articles.ingest.outlets import load_sections
 
     load_sections(apps.get_model("articles", "Category"), apps.get_model("articles", "CategoryAlias"))
 

@@ -191,3 +191,13 @@ class PageCacheMiddleware:
             and not response.cookies
             and "private" not in response.get("Cache-Control", "")
         )
+
+
+def back_path(request: Any) -> str:
+    """Where a reader returns after reporting: this page with the parameters it reads
+    (the cache key's for cached pages; all of them on the search page, never cached)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name == "search":
+        return str(request.get_full_path())
+    query = page_query(request)
+    return f"{request.path}?{query}" if query else str(request.path)

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from articles.models import Category, Source
-from articles.search.index import Filters, Order
+from articles.search.documents import Filters
+from articles.search.query import Order
 from articles.search.words import MAX_QUERY_LENGTH
 
 

@@ -24,7 +24,6 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext
 
-from articles.images import BodyImages, render_body
 from articles.models import (
     Article,
     ArticleImage,
@@ -34,12 +33,13 @@ from articles.models import (
     Source,
     image_report_path,
 )
+from articles.search.documents import Filters, body_text
 from articles.search.highlight import highlight, snippet
-from articles.search.index import Filters, Order, body_text, find
+from articles.search.query import Order, find
 from articles.search.words import Query
-from articles.site.cache import cached
+from articles.site.body import BodyImages, render_body
+from articles.site.cache import back_path, cached
 from articles.site.paging import PAGE_SIZE, Page, keyset_page
-from articles.templatetags.reading import back_path
 
 TICKER_SIZE = 60
 LEAD_COUNT = 5

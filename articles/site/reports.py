@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from articles import moderation
+from articles.lib import clients
+from articles.lib.text import INVISIBLE_CONTROLS
 from articles.models import Image, ReportReason
-from articles.text import INVISIBLE_CONTROLS
+from articles.moderation import reports
 
 READER_COOKIE = "newsroom_reader"
 READER_SALT = "newsroom.reader"
@@ -95,9 +96,9 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     new_reader = not reader_id
     if new_reader:
         reader_id = secrets.token_urlsafe(24)
-    reporter = moderation.Reporter.of(reader_id, moderation.client_address(request))
+    reporter = reports.Reporter.of(reader_id, clients.client_address(request))
     note = INVISIBLE_CONTROLS.sub("", form.cleaned_data["note"]).strip()
-    moderation.report_image(image, reporter, form.cleaned_data["reason"], note)
+    reports.report_image(image, reporter, form.cleaned_data["reason"], note)
     # The same thanks whatever happened: counted, repeated or over the rate limit.
     if wants_json:
         response: HttpResponse = JsonResponse({"message": thanks()})

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
-from articles.admin import queue_of_review
 from articles.models import ModerationState
+from articles.moderation.visibility import queue_of_review
 
 register = template.Library()
 

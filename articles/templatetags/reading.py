@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from articles.models import Image, image_report_path
-from articles.site.cache import page_query
+from articles.site.cache import back_path, page_query
 
 register = template.Library()
 
@@ -84,16 +84,6 @@ def machine_time(value: datetime | None) -> str:
     if value is None:
         return ""
     return timezone.localtime(value).replace(microsecond=0).isoformat()
-
-
-def back_path(request: Any) -> str:
-    """Where a reader returns after reporting: this page with the parameters it reads
-    (the cache key's for cached pages; all of them on the search page, never cached)."""
-    match = getattr(request, "resolver_match", None)
-    if match is not None and match.url_name == "search":
-        return str(request.get_full_path())
-    query = page_query(request)
-    return f"{request.path}?{query}" if query else str(request.path)
 
 
 @register.simple_tag(takes_context=True)

@@ -1,4 +1,4 @@
-"""Fuzz ``articles.charset.charset_override``: any bytes, any label.
+"""Fuzz ``articles.lib.charset.charset_override``: any bytes, any label.
 
 Properties: it never raises; a charset it returns is one Python knows, and the sample
 it judged (``body[:SAMPLE_BYTES]``) decodes with it strictly, but for a UTF-8 sequence
@@ -19,7 +19,7 @@ import atheris
 import fuzzlib
 
 with fuzzlib.instrumented(__name__, include=("articles",)):
-    from articles.charset import SAMPLE_BYTES, charset_override
+    from articles.lib.charset import SAMPLE_BYTES, charset_override
 
 NAME = "charset_override"
 MAX_LEN = 2 * 65536 + 256

@@ -1,4 +1,4 @@
-"""Fuzz ``articles.sanitize.clean_html``: any string (lone surrogates included), with or
+"""Fuzz ``articles.lib.html.clean_html``: any string (lone surrogates included), with or
 without a base URL.
 
 Properties: it never raises; cleaning is idempotent; its output holds no character
@@ -23,8 +23,8 @@ import atheris
 import fuzzlib
 
 with fuzzlib.instrumented(__name__, include=("articles",)):
-    from articles.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, clean_html
-    from articles.text import INVISIBLE_CONTROLS
+    from articles.lib.html import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, clean_html
+    from articles.lib.text import INVISIBLE_CONTROLS
 
 NAME = "clean_html"
 MAX_LEN = 65536

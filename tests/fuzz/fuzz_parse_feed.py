@@ -1,4 +1,4 @@
-"""Fuzz ``articles.parse.parse_feed``: any bytes, any response headers.
+"""Fuzz ``articles.ingest.parse.parse_feed``: any bytes, any response headers.
 
 Properties: it never raises (nor logs an exception it swallowed); every field of every
 entry fits its column (lengths read from the models); no string holds a character XML
@@ -24,8 +24,10 @@ import fuzzlib
 with fuzzlib.instrumented(__name__, include=("articles", "feedparser", "feedparser_sgmllib")):
     from django.db.models import CharField, Model
 
+    from articles.ingest.parse import ParsedFeed, parse_feed
+    from articles.ingest.pictures import MAX_IMAGES_PER_ENTRY
+    from articles.lib.dates import FUTURE_TOLERANCE
     from articles.models import Article, Image, Language
-    from articles.parse import FUTURE_TOLERANCE, MAX_IMAGES_PER_ENTRY, ParsedFeed, parse_feed
 
 NAME = "parse_feed"
 MAX_LEN = 262144

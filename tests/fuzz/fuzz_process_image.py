@@ -21,7 +21,7 @@ with fuzzlib.instrumented(__name__, include=("articles", "PIL")):
     from django.conf import settings
     from PIL import Image as PILImage
 
-    from articles.images import ImageError, Picture, Rendition, process_image
+    from articles.images.picture import ImageError, Picture, Rendition, process_image
 
     PILImage.init()  # every format plugin now, inside the instrumentation
 

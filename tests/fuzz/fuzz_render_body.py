@@ -1,4 +1,4 @@
-"""Fuzz ``articles.images.render_body``: any stored body, the images it names in any
+"""Fuzz ``articles.site.body.render_body``: any stored body, the images it names in any
 state.
 
 A stored body is normally clean_html's output, but one stored long ago may predate the
@@ -30,10 +30,10 @@ import atheris
 import fuzzlib
 
 with fuzzlib.instrumented(__name__, include=("articles", "lxml.html")):
-    from articles.images import BodyImages, render_body
+    from articles.lib.html import clean_html
+    from articles.lib.text import INVISIBLE_CONTROLS
     from articles.models import Image, Visibility
-    from articles.sanitize import clean_html
-    from articles.text import INVISIBLE_CONTROLS
+    from articles.site.body import BodyImages, render_body
 
 NAME = "render_body"
 MAX_LEN = 65536

@@ -246,7 +246,7 @@ def feedparser_cases() -> Iterator[tuple[bytes, dict[str, str]]]:
 
 
 def demo_feeds() -> Iterator[bytes]:
-    for path in sorted((ROOT / "articles" / "demo").glob("*.xml")):
+    for path in sorted((ROOT / "articles" / "ingest" / "demo").glob("*.xml")):
         yield path.read_bytes()
 
 

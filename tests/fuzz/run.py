@@ -1,7 +1,7 @@
 """Run the fuzz harnesses one after the other (``make fuzz``); see tests/fuzz/README.md.
 
 For each harness: the seeds (committed ones and those built from tests/corpora,
-articles/demo and tests/data/pages) go into var/fuzz/<name>/corpus, libFuzzer runs
+articles/ingest/demo and tests/data/pages) go into var/fuzz/<name>/corpus, libFuzzer runs
 for the time given, and each crash, timeout or out-of-memory input it writes is copied
 to tests/fuzz/regressions/<name>/<kind>-<sha1 of the input>, where the test suite
 replays it. A failure already known (a committed regression still failing, or found

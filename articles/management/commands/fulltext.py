@@ -5,7 +5,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from articles.fulltext.pages import fill_article, queue_again
-from articles.images import copy_image
+from articles.images.copy import copy_image
 from articles.management.fulltext_options import add_fulltext_arguments, checked_selectors
 from articles.models import Source
 

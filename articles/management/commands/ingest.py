@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from articles.fulltext.pages import fill_article
-from articles.images import copy_image
-from articles.ingest import IngestResult, ingest_source, trim_fetch_logs
+from articles.images.copy import copy_image
+from articles.ingest.feeds import IngestResult, ingest_source, trim_fetch_logs
 from articles.models import Image, Source
 
 # Longest wait for a host's turn inline: longer than any crawl delay we honour.

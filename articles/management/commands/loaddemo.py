@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from articles.roster import load_demo
+from articles.ingest.roster import load_demo
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.roster import ReservedSlugError, load_outlets
+from articles.ingest.roster import ReservedSlugError, load_outlets
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 Abstract, photo-like scenes (sky, hills, sea, sun, city blocks) in a Moroccan palette,
 drawn with Pillow from a fixed seed: no third-party photos, so no licence to carry.
-Usage: python articles/demo/make_images.py
+Usage: python articles/ingest/demo/make_images.py
 """
 
 from __future__ import annotations

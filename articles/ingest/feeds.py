@@ -23,10 +23,10 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from articles.fetch import FetchError, FetchResult, fetch_url
+from articles.ingest.parse import parse_feed
+from articles.ingest.store import StoreResult, store_entries
+from articles.lib.http import FetchError, FetchResult, fetch_url
 from articles.models import ContentVersion, FetchLog, Source
-from articles.parse import parse_feed
-from articles.store import StoreResult, store_entries
 
 logger = logging.getLogger(__name__)
 Status = Source.FetchStatus
@@ -47,6 +47,17 @@ class IngestResult:
     @property
     def is_skipped(self) -> bool:
         return self.status == "skipped"
+
+    def summary(self) -> dict[str, object]:
+        """What a task reports of this fetch (Celery's result, the worker's log)."""
+        return {
+            "status": self.status,
+            "new": self.new,
+            "updated": self.updated,
+            "error": self.error_code,
+            "images": len(self.new_image_ids),
+            "pages": len(self.page_ids),
+        }
 
 
 def new_lease_owner() -> str:

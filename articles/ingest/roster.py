@@ -8,11 +8,11 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from articles.images import copy_image
-from articles.ingest import ingest_bytes
+from articles.images.copy import copy_image
+from articles.ingest.feeds import ingest_bytes
+from articles.ingest.outlets import OUTLETS, Outlet
+from articles.ingest.store import StoreResult
 from articles.models import ContentVersion, Image, Source, is_reserved_slug
-from articles.outlets import OUTLETS, Outlet
-from articles.store import StoreResult
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 

@@ -2,12 +2,6 @@
 
 ``store_entries`` writes only entries that are new or whose content hash changed, so
 storing the same feed twice leaves every row as it was.
-
-Rows are written with ``insert_rows``: one ``INSERT ... ON CONFLICT`` statement run
-with ``executemany``. It is the hot path of a first ingest, and skipping the ORM's
-per-object work there makes storing four times cheaper than ``bulk_create``
-(bench/ingest.py). The SQL is the same on SQLite (3.24+) and PostgreSQL, and it is
-built from the models' metadata, so renaming a field cannot leave it behind.
 """
 
 from __future__ import annotations
@@ -18,10 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from articles.ingest.parse import ParsedEntry
+from articles.lib.sql import insert_rows
+from articles.lib.text import normalize_label, plain_text
 from articles.models import (
     Article,
     ArticleImage,
@@ -31,14 +28,14 @@ from articles.models import (
     Image,
     Source,
 )
-from articles.parse import ParsedEntry
 from articles.search.index import index_articles
-from articles.text import normalize_label, plain_text
 
 ARTICLE_FIELDS = (
     "source", "key", "url", "title", "summary", "body_html", "author", "language",
     "category", "published_at", "fetched_at", "updated_at", "content_hash",
 )  # fmt: skip
+
+
 # Everything but the identity and the first-seen time.
 ARTICLE_UPDATE_FIELDS = tuple(
     f for f in ARTICLE_FIELDS if f not in ("source", "key", "fetched_at")
@@ -53,7 +50,7 @@ class StoreResult:
     new_image_ids: tuple[int, ...] = ()
     # Articles whose page is to be fetched for their full text (articles.fulltext).
     page_ids: tuple[int, ...] = ()
-    # Entries of the document that could not be read (articles.parse), and the main why.
+    # Entries of the document that could not be read (articles.ingest.parse), and the main why.
     dropped: int = 0
     dropped_code: str = ""
 
@@ -133,88 +130,6 @@ def category_aliases(source: Source) -> dict[str, int]:
     )
     # Global rows first (source_id None), so the outlet's own ones overwrite them.
     return {label: category for _, label, category in sorted(rows, key=lambda r: r[0] is not None)}
-
-
-def insert_rows(
-    model: type[models.Model],
-    fields: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    conflict: Sequence[str],
-    update: Sequence[str] = (),
-    keep_if: Mapping[str, str] | None = None,
-) -> None:
-    """Insert ``rows`` (values in ``fields`` order) into ``model``'s table; a row that
-    collides on the unique ``conflict`` fields updates ``update`` (or is skipped).
-    ``keep_if`` maps a field of ``update`` to a boolean field of the stored row: while
-    that is true, the stored value is kept."""
-    meta = model._meta
-    model_fields = [meta.get_field(name) for name in fields]
-
-    def column(name: str) -> str:
-        field = meta.get_field(name)
-        assert isinstance(field, models.Field) and field.column
-        return connection.ops.quote_name(field.column)
-
-    columns = ", ".join(column(name) for name in fields)
-    targets = ", ".join(column(name) for name in conflict)
-    table = connection.ops.quote_name(meta.db_table)
-    kept = {column(name): column(flag) for name, flag in (keep_if or {}).items()}
-
-    def assignment(name: str) -> str:
-        target = column(name)
-        if target in kept:
-            stored = f"{table}.{target}"
-            flag = f"{table}.{kept[target]}"
-            return f"{target} = CASE WHEN {flag} THEN {stored} ELSE excluded.{target} END"
-        return f"{target} = excluded.{target}"
-
-    action = "DO UPDATE SET " + ", ".join(map(assignment, update)) if update else "DO NOTHING"
-    placeholders = ", ".join(["%s"] * len(fields))
-    # Identifiers come from the models' metadata, quoted; values are parameters.
-    sql = (
-        f"INSERT INTO {table} ({columns}) "  # noqa: S608
-        f"VALUES ({placeholders}) ON CONFLICT ({targets}) {action}"
-    )
-    # Only dates need the backend's own representation (naive UTC text on SQLite), and
-    # a batch repeats the same few (fetch time): adapt each once.
-    dates = [i for i, f in enumerate(model_fields) if isinstance(f, models.DateTimeField)]
-    limits = [(i, limit) for i, limit in enumerate(map(column_limit, model_fields)) if limit]
-    adapted: dict[datetime, Any] = {}
-    prepared = []
-    for row in rows:
-        values = list(row)
-        for i, limit in limits:
-            if isinstance(values[i], str) and len(values[i]) > limit:
-                values[i] = values[i][:limit]
-        for i in dates:
-            moment = values[i]
-            if moment not in adapted:
-                adapted[moment] = connection.ops.adapt_datetimefield_value(moment)
-            values[i] = adapted[moment]
-        prepared.append(values)
-    if prepared:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
-
-
-def column_limit(field: Any) -> int | None:
-    """The most characters ``field``'s column holds (PostgreSQL enforces it, SQLite
-    does not): every text written in bulk is cut to it, on both databases alike."""
-    if isinstance(field, models.CharField) and field.max_length:
-        return int(field.max_length)
-    return None
-
-
-def fitted(model: type[models.Model], values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` (field name -> value) with each text cut to its column, for the
-    ORM's update(): the same rule as ``insert_rows``."""
-    fitted_values = dict(values)
-    for name, value in values.items():
-        limit = column_limit(model._meta.get_field(name))
-        if limit and isinstance(value, str) and len(value) > limit:
-            fitted_values[name] = value[:limit]
-    return fitted_values
 
 
 def _key(entry: ParsedEntry) -> str:

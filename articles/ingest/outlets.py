@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from articles.lib.text import normalize_label
+
 
 @dataclass(frozen=True)
 class Outlet:
@@ -73,8 +75,6 @@ SECTIONS = (
 def load_sections(category_model: Any, alias_model: Any) -> None:
     """Create the canonical sections and their global aliases; idempotent. Takes the
     model classes so that the data migration can pass its historical models."""
-    from articles.text import normalize_label
-
     for position, (slug, name, name_fr, aliases) in enumerate(SECTIONS):
         category, _ = category_model.objects.get_or_create(
             slug=slug, defaults={"name": name, "name_fr": name_fr, "position": position}

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from articles.text import INVISIBLE_CONTROLS
+from articles.lib.text import INVISIBLE_CONTROLS
 
 ALLOWED_TAGS = {
     "a",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django.views.static import serve
 
-from articles import moderation
+from articles.moderation import reports
 
 
 @require_safe
@@ -30,6 +30,6 @@ def quarantine_file(request: HttpRequest, name: str) -> HttpResponseBase:
 @staff_member_required
 @permission_required("articles.change_image", raise_exception=True)
 def reset_breaker(request: HttpRequest) -> HttpResponse:
-    moderation.reset_breaker(request.user, _("من لوحة الإدارة"))  # type: ignore[arg-type]
+    reports.reset_breaker(request.user, _("من لوحة الإدارة"))  # type: ignore[arg-type]
     messages.success(request, _("استؤنف الحجب التلقائي للصور."))
     return HttpResponseRedirect(reverse("admin:index"))

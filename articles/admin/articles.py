@@ -1,0 +1,100 @@
+"""Articles in admin: their pictures, full-text state, hiding an article."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from articles.admin.base import FROM_ADMIN, ChangesWhatReadersSee, staff
+from articles.fulltext import pages
+from articles.models import (
+    Article,
+    ArticleImage,
+    FullTextStatus,
+)
+from articles.moderation import visibility
+from articles.search.index import index_articles
+from articles.tasks import queue_pages
+
+
+class ArticleImageInline(admin.TabularInline):
+    model = ArticleImage
+    extra = 0
+    raw_id_fields = ["image"]
+
+
+# An article's state, written by moderation and the full-text stage only.
+STATE_FIELDS = ("hidden", "fulltext_status", "fulltext_code", "fulltext_at", "page_body")
+
+
+@admin.register(Article)
+class ArticleAdmin(ChangesWhatReadersSee):
+    list_display = [
+        "title", "source", "category", "language", "published_at", "fetched_at", "full_text",
+    ]  # fmt: skip
+    list_filter = ["hidden", "fulltext_status", "source", "category", "language"]
+    search_fields = ["title", "key", "url"]
+    actions = ["hide_articles", "show_articles", "rerun_full_text"]
+    date_hierarchy = "published_at"
+    list_select_related = ["source", "category"]
+    raw_id_fields = ["source"]
+    # "hidden" changes only through the hide/show actions, which record who and why;
+    # the full-text fields only through extraction.
+    readonly_fields = ["key", "content_hash", "fetched_at", "updated_at", *STATE_FIELDS]
+    inlines = [ArticleImageInline]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A new article has no moderation or full-text state yet (their defaults live
+        # in the database): the add form shows none of it.
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f not in STATE_FIELDS]
+
+    @admin.display(description=_("النص الكامل"), ordering="fulltext_status")
+    def full_text(self, article: Article) -> str:
+        if article.fulltext_status == FullTextStatus.NONE:
+            return "—"
+        return format_html(
+            '<span class="fulltext fulltext-{}">{}</span> <code>{}</code>',
+            article.fulltext_status,
+            article.get_fulltext_status_display(),
+            article.fulltext_code,
+        )
+
+    @admin.action(description=_("أعد استخراج النص الكامل للمقالات المختارة"))
+    def rerun_full_text(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        ids = pages.queue_again(article_ids=queryset.values_list("id", flat=True))
+        queue_pages(ids)
+        skipped = queryset.count() - len(ids)
+        if ids:
+            self.message_user(
+                request, _("طُلب استخراج النص الكامل لـ %(n)d مقال.") % {"n": len(ids)},
+                messages.SUCCESS,
+            )  # fmt: skip
+        if skipped:
+            self.message_user(
+                request,
+                _("تُرك %(n)d مقال: النص الكامل غير مفعّل لمصدره أو لا رابط له.") % {"n": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("احجب المقالات المختارة عن القراء"))
+    def hide_articles(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            visibility.set_article_hidden(article, True, staff(request), FROM_ADMIN)
+        self.message_user(request, _("حُجبت المقالات المختارة."), messages.SUCCESS)
+
+    @admin.action(description=_("أظهر المقالات المختارة للقراء"))
+    def show_articles(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        for article in queryset:
+            visibility.set_article_hidden(article, False, staff(request), FROM_ADMIN)
+        self.message_user(request, _("أُظهرت المقالات المختارة."), messages.SUCCESS)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Search finds the article by what staff wrote, in the same transaction.
+        index_articles([form.instance.pk])
+        super().save_related(request, form, formsets, change)

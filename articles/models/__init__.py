@@ -1,0 +1,72 @@
+"""Newsroom's data, one module per domain: outlets (with their sections and fetch log),
+articles, images, moderation, search and article pages' hosts.
+
+Rows are written by the ingest stages (``articles.ingest.store``) with bulk upserts keyed
+on unique constraints, so re-running any stage changes nothing. Everything is re-exported
+here: code outside this package imports models from ``articles.models``.
+"""
+
+from articles.models.articles import (
+    Article,
+    ArticleImage,
+    ArticleQuerySet,
+    ContentVersion,
+    ContentVersionManager,
+    FullTextStatus,
+)
+from articles.models.images import (
+    HIDDEN,
+    Image,
+    ImageQuerySet,
+    ReviewQueueImage,
+    Visibility,
+    image_report_path,
+    image_upload_to,
+)
+from articles.models.moderation import ImageReport, ModerationEvent, ModerationState, ReportReason
+from articles.models.outlets import (
+    RESERVED_SLUGS,
+    Category,
+    CategoryAlias,
+    FetchLog,
+    Language,
+    Source,
+    SourceQuerySet,
+    is_reserved_slug,
+    outlet_path,
+    validate_outlet_slug,
+)
+from articles.models.pages import PageHost
+from articles.models.search import SearchEntry
+
+__all__ = [
+    "HIDDEN",
+    "RESERVED_SLUGS",
+    "Article",
+    "ArticleImage",
+    "ArticleQuerySet",
+    "Category",
+    "CategoryAlias",
+    "ContentVersion",
+    "ContentVersionManager",
+    "FetchLog",
+    "FullTextStatus",
+    "Image",
+    "ImageQuerySet",
+    "ImageReport",
+    "Language",
+    "ModerationEvent",
+    "ModerationState",
+    "PageHost",
+    "ReportReason",
+    "ReviewQueueImage",
+    "SearchEntry",
+    "Source",
+    "SourceQuerySet",
+    "Visibility",
+    "image_report_path",
+    "image_upload_to",
+    "is_reserved_slug",
+    "outlet_path",
+    "validate_outlet_slug",
+]

@@ -1,0 +1,252 @@
+"""Outlets (``Source``), their canonical sections and the log of their feed fetches."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from articles.lib.selectors import validate_selector
+
+
+class Language(models.TextChoices):
+    ARABIC = "ar", _("العربية")
+    FRENCH = "fr", _("الفرنسية")
+
+
+# The site's own words: an outlet page lives at /<slug>/, so no outlet may take the
+# address of a page, a file or a language prefix.
+RESERVED_SLUGS = frozenset(
+    {"about", "admin", "api", "ar", "favicon.ico", "feed", "feeds", "fr", "i18n", "images",
+     "image", "login", "logout", "media", "outlets", "report", "robots.txt", "rss",
+     "search", "section", "sections", "sitemap", "sitemap.xml", "static", "en"}
+)  # fmt: skip
+
+
+def is_reserved_slug(slug: str) -> bool:
+    return slug.lower() in RESERVED_SLUGS
+
+
+def validate_outlet_slug(slug: str) -> None:
+    if is_reserved_slug(slug):
+        raise ValidationError(
+            _("«%(slug)s» كلمة محجوزة للموقع ولا يمكن أن تكون معرّف مصدر."),
+            code="reserved",
+            params={"slug": slug},
+        )
+
+
+@functools.lru_cache(maxsize=4096)
+def outlet_path(slug: str, language: str | None) -> str:
+    """/<slug>/ in ``language``'s edition, reversed once per outlet and edition."""
+    with translation.override(language):
+        return reverse("articles:outlet", args=[slug])
+
+
+class SourceQuerySet(models.QuerySet["Source"]):
+    def active(self) -> SourceQuerySet:
+        return self.filter(status=Source.Status.ACTIVE)
+
+    def due(self, now: datetime) -> SourceQuerySet:
+        """Active sources whose next fetch time has come and that nobody holds a lease on."""
+        return self.active().filter(
+            Q(next_fetch_at__isnull=True) | Q(next_fetch_at__lte=now),
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now),
+        )
+
+    def failing(self) -> SourceQuerySet:
+        return self.filter(consecutive_failures__gt=0)
+
+
+class Source(models.Model):
+    """A news outlet and the state of its feed."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("مفعّل")
+        PAUSED = "paused", _("موقوف")
+
+    class FetchStatus(models.TextChoices):
+        NEVER = "never", _("لم يجلب بعد")
+        OK = "ok", _("سليم")
+        NOT_MODIFIED = "not_modified", _("بلا تغيير (304)")
+        UNCHANGED = "unchanged", _("بلا تغيير")
+        ERROR = "error", _("خطأ")
+
+    name = models.CharField(_("الاسم"), max_length=200)
+    name_latin = models.CharField(_("الاسم بالحروف اللاتينية"), max_length=200, blank=True)
+    slug = models.SlugField(
+        _("المعرّف"), max_length=100, unique=True, validators=[validate_outlet_slug]
+    )
+    site_url = models.URLField(_("الموقع"), max_length=500, blank=True)
+    feed_url = models.URLField(_("رابط التغذية"), max_length=1000, unique=True)
+    language = models.CharField(
+        _("اللغة"), max_length=2, choices=Language.choices, default=Language.ARABIC
+    )
+    status = models.CharField(
+        _("الحالة"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    created_at = models.DateTimeField(_("أضيف في"), default=timezone.now)
+
+    # Fetch state, written only by articles.ingest.
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    body_hash = models.CharField(max_length=64, blank=True)
+    next_fetch_at = models.DateTimeField(_("الجلب القادم"), null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Times the current lease owner took its own lease back (its worker died mid-fetch).
+    lease_attempts = models.PositiveSmallIntegerField(default=0)
+    consecutive_failures = models.PositiveIntegerField(_("إخفاقات متتالية"), default=0)
+    last_status = models.CharField(
+        _("آخر نتيجة"), max_length=20, choices=FetchStatus.choices, default=FetchStatus.NEVER
+    )
+    last_error_code = models.CharField(_("رمز الخطأ"), max_length=40, blank=True)
+    last_fetched_at = models.DateTimeField(_("آخر جلب"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("آخر نجاح"), null=True, blank=True)
+
+    # Full text from the outlet's own pages (articles.fulltext), for feeds that carry
+    # only a teaser. The selectors are checked by articles.fulltext.extract.
+    full_text = models.BooleanField(
+        _("النص الكامل من صفحة المقال"),
+        db_default=False,
+        help_text=_("جلب صفحة كل مقال جديد وأخذ نصه وصورته الرئيسية منها، إن كانت التغذية "
+                    "لا تحمل إلا مقتطفا."),
+    )  # fmt: skip
+    body_selector = models.CharField(
+        _("محدد CSS لنص المقال"),
+        max_length=500,
+        blank=True,
+        db_default="",
+        validators=[validate_selector],
+        help_text=_("اختياري، مثل div.entry-content. يترك فارغا ليبحث الموقع عن النص بنفسه."),
+    )
+    drop_selector = models.CharField(
+        _("محدد CSS لما يحذف"),
+        max_length=1000,
+        blank=True,
+        db_default="",
+        validators=[validate_selector],
+        help_text=_("اختياري: كتل «اقرأ أيضا» وأزرار المشاركة والإعلانات والتعليقات، "
+                    "مثل .related-posts, .share-bar"),
+    )  # fmt: skip
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("مصدر")
+        verbose_name_plural = _("المصادر")
+        ordering = ["name"]
+        indexes = [
+            # SourceQuerySet.due(): the scheduler's query every minute.
+            models.Index(fields=["status", "next_fetch_at"], name="source_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return outlet_path(self.slug, get_language())
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def display_name(self) -> str:
+        """The outlet's name for the current edition: Latin letters in French."""
+        if get_language() == "fr" and self.name_latin:
+            return self.name_latin
+        return self.name
+
+
+class Category(models.Model):
+    """One of the canonical Moroccan news sections."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(_("الاسم"), max_length=100)
+    name_fr = models.CharField(_("الاسم بالفرنسية"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("الترتيب"), default=0)
+
+    class Meta:
+        verbose_name = _("قسم")
+        verbose_name_plural = _("الأقسام")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:section", args=[self.slug])
+
+    @property
+    def display_name(self) -> str:
+        if get_language() == "fr" and self.name_fr:
+            return self.name_fr
+        return self.name
+
+
+class CategoryAlias(models.Model):
+    """A category label as an outlet writes it, mapped onto a canonical section.
+
+    An alias with no source applies to every outlet; an outlet's own alias wins.
+    ``label`` is stored normalised by ``articles.lib.text.normalize_label``.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="aliases")
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, null=True, blank=True, related_name="category_aliases"
+    )
+    label = models.CharField(_("التسمية"), max_length=200)
+
+    class Meta:
+        verbose_name = _("تسمية بديلة للقسم")
+        verbose_name_plural = _("التسميات البديلة للأقسام")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "label"],
+                name="alias_unique_per_source",
+                condition=Q(source__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["label"], name="alias_unique_global", condition=Q(source__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.category}"
+
+
+class FetchLog(models.Model):
+    """One fetch of one source; ingest keeps the last ``FETCH_LOG_KEEP`` per source."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetch_logs")
+    started_at = models.DateTimeField(_("البداية"))
+    duration_ms = models.PositiveIntegerField(_("المدة (مللي ثانية)"), default=0)
+    status = models.CharField(_("النتيجة"), max_length=20, choices=Source.FetchStatus.choices)
+    http_status = models.PositiveSmallIntegerField(_("رمز HTTP"), null=True, blank=True)
+    bytes_received = models.PositiveIntegerField(_("البايتات"), default=0)
+    new_count = models.PositiveIntegerField(_("جديد"), default=0)
+    updated_count = models.PositiveIntegerField(_("محدّث"), default=0)
+    # Entries of the feed that could not be read (the others were stored), and why.
+    dropped_count = models.PositiveIntegerField(_("مواد متروكة"), default=0)
+    dropped_code = models.CharField(_("سبب الترك"), max_length=40, blank=True)
+    error_code = models.CharField(_("رمز الخطأ"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("سجل جلب")
+        verbose_name_plural = _("سجل الجلب")
+        ordering = ["-started_at"]
+        indexes = [
+            # Source admin page and log trimming: the latest fetches of one source.
+            models.Index(fields=["source", "-started_at"], name="fetchlog_source_latest_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
