@@ -20,8 +20,7 @@ from typing import Any
 import feedparser
 
 from articles.ingest.pictures import entry_images, prepare_images
-from articles.ingest.repair import parse_item_by_item, repair_feed, run_feedparser
-from articles.lib.charset import charset_override
+from articles.ingest.repair import read_feed
 from articles.lib.dates import dated
 from articles.lib.html import clean_html
 from articles.lib.text import plain_text
@@ -86,28 +85,13 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse ``body`` as served from ``url`` with ``headers``; see the module docstring.
 
-    Never raises. If feedparser fails on the document (its loose parser raises on some
-    malformed markup), the document is parsed again with the known culprits repaired,
-    and failing that item by item, so that one bad item loses that item only. Entries
-    that cannot be read are counted in ``dropped``."""
-    # No content-location: links are resolved below, and feedparser's base tracking
-    # costs a fifth of its parse.
-    response_headers = {k.lower(): v for k, v in (headers or {}).items()}
-    charset = charset_override(body, response_headers)
-    if charset:
-        # An application/* type makes feedparser prefer the header's charset (RFC 3023).
-        response_headers["content-type"] = f"application/xml; charset={charset}"
+    Never raises. A document feedparser fails on is read again repaired, and failing
+    that item by item (``read_feed``), so that one bad item loses that item only.
+    Entries that cannot be read are counted in ``dropped``."""
     dropped: Counter[str] = Counter()
-    try:
-        parsed = run_feedparser(body, response_headers)
-    except Exception:  # noqa: BLE001 - feedparser's loose parser raises many kinds
-        repaired = repair_feed(body)
-        try:
-            parsed = run_feedparser(repaired, response_headers)
-        except Exception:  # noqa: BLE001
-            parsed = parse_item_by_item(repaired, response_headers, dropped)
-            if parsed is None:
-                return ParsedFeed(is_bozo=True, error_code="unparseable_feed")
+    parsed = read_feed(body, headers or {}, dropped)
+    if parsed is None:
+        return ParsedFeed(is_bozo=True, error_code="unparseable_feed")
     feed = parsed.get("feed", {})
     if not parsed.get("version") and not parsed.entries:
         return ParsedFeed(
@@ -115,31 +99,46 @@ def parse_feed(
         )
     feed_link = http_url(_text(feed.get("link")), url) or url
     feed_language = _language(_text(feed.get("language")), language)
+    context = _FeedContext(url, feed_link, feed_language, fetched_at)
+    entries = _entries(parsed.entries[:max_entries], context, dropped)
+    return ParsedFeed(
+        title=plain_text(_text(feed.get("title")), MAX_TITLE_LENGTH),
+        link=feed_link,
+        language=feed_language,
+        entries=entries,
+        is_bozo=_is_bozo(parsed),
+        encoding=str(parsed.get("encoding", "")),
+        dropped=tuple(sorted(dropped.items())),
+    )
+
+
+@dataclass(frozen=True)
+class _FeedContext:
+    url: str
+    link: str
+    language: str
+    fetched_at: datetime
+
+
+def _entries(raw_entries: Any, feed: _FeedContext, dropped: Counter[str]) -> list[ParsedEntry]:
+    """The feed's readable entries, one per key: a feed may repeat a guid, and the
+    latest version wins (the later one on a tie)."""
     entries: dict[str, ParsedEntry] = {}
-    for raw in parsed.entries[:max_entries]:
+    for raw in raw_entries:
         try:
-            entry = _normalise_entry(raw, feed_link, feed_language, fetched_at)
+            entry = _normalise_entry(raw, feed.link, feed.language, feed.fetched_at)
         except Exception:
             # A bug of ours on strange input: that entry only, and it is logged.
-            logger.exception("an entry of %s could not be read", url)
+            logger.exception("an entry of %s could not be read", feed.url)
             dropped["entry_error"] += 1
             continue
         if entry is None:
             dropped["no_identity"] += 1
             continue
-        # A feed may repeat a guid: the latest version wins, the later one on a tie.
         previous = entries.get(entry.key)
         if previous is None or entry.published_at >= previous.published_at:
             entries[entry.key] = entry
-    return ParsedFeed(
-        title=plain_text(_text(feed.get("title")), MAX_TITLE_LENGTH),
-        link=feed_link,
-        language=feed_language,
-        entries=list(entries.values()),
-        is_bozo=_is_bozo(parsed),
-        encoding=str(parsed.get("encoding", "")),
-        dropped=tuple(sorted(dropped.items())),
-    )
+    return list(entries.values())
 
 
 def _text(value: Any) -> str:
@@ -178,35 +177,16 @@ def _normalise_entry(
     summary = plain_text(summary_source[: MAX_SUMMARY_LENGTH * 8], MAX_SUMMARY_LENGTH)
     if not title:
         title = plain_text(summary, 120) or url[:MAX_TITLE_LENGTH]
-    author_name = _text((get("author_detail") or {}).get("name")) or _text(get("author"))
-    author = plain_text(author_name, MAX_AUTHOR_LENGTH)
-    categories = tuple(
-        label
-        for label in (_label(t.get("term") or t.get("label")) for t in get("tags") or [])
-        if label
-    )
+    author = _author(raw)
+    categories = _categories(get("tags"))
     raw_date = _text(get("published")) or _text(get("updated")) or _text(get("created"))
     published_at = _entry_date(
         raw_date, get("published_parsed") or get("updated_parsed"), fetched_at
     )
     image_urls = entry_images(raw, base, content_images)
     entry_language = _language(get("language"), language)
-    digest = hashlib.sha256(
-        "\x1f".join(
-            [
-                url,
-                title,
-                summary,
-                body_html,
-                author,
-                entry_language,
-                raw_date,
-                *categories,
-                "\x1e",
-                *image_urls,
-            ]
-        ).encode("utf-8", "surrogatepass")
-    ).hexdigest()
+    fields = (url, title, summary, body_html, author, entry_language, raw_date)
+    digest = _digest([*fields, *categories, "\x1e", *image_urls])
     return ParsedEntry(
         key=key,
         url=url,
@@ -220,6 +200,21 @@ def _normalise_entry(
         image_urls=image_urls,
         content_hash=digest,
     )
+
+
+def _author(raw: Any) -> str:
+    name = _text((dict.get(raw, "author_detail") or {}).get("name"))
+    return plain_text(name or _text(dict.get(raw, "author")), MAX_AUTHOR_LENGTH)
+
+
+def _categories(tags: Any) -> tuple[str, ...]:
+    labels = (_label(tag.get("term") or tag.get("label")) for tag in tags or [])
+    return tuple(label for label in labels if label)
+
+
+def _digest(parts: list[str]) -> str:
+    """The entry's content hash: a change in any field we store is a new version."""
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -12,6 +12,8 @@ from typing import Any
 
 import feedparser
 
+from articles.lib.charset import charset_override
+
 # What makes feedparser itself raise (its loose parser, on documents that are not
 # well-formed), repaired in the bytes: an XML declaration whose encoding is not a name,
 # character references to what is not a character, and namespace URIs holding a
@@ -115,3 +117,23 @@ def run_feedparser(body: bytes, response_headers: Mapping[str, str]) -> Any:
         sanitize_html=False,
         resolve_relative_uris=False,
     )
+
+
+def read_feed(body: bytes, headers: Mapping[str, str], dropped: Counter[str]) -> Any | None:
+    """feedparser's reading of ``body``; the repaired bytes if it fails on them, item
+    by item if it fails again (None when nothing can be read)."""
+    # No content-location: links are resolved by the caller, and feedparser's base
+    # tracking costs a fifth of its parse.
+    response_headers = {k.lower(): v for k, v in headers.items()}
+    charset = charset_override(body, response_headers)
+    if charset:
+        # An application/* type makes feedparser prefer the header's charset (RFC 3023).
+        response_headers["content-type"] = f"application/xml; charset={charset}"
+    try:
+        return run_feedparser(body, response_headers)
+    except Exception:  # noqa: BLE001 - feedparser's loose parser raises many kinds
+        repaired = repair_feed(body)
+        try:
+            return run_feedparser(repaired, response_headers)
+        except Exception:  # noqa: BLE001
+            return parse_item_by_item(repaired, response_headers, dropped)

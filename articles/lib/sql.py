@@ -30,18 +30,29 @@ def insert_rows(
     collides on the unique ``conflict`` fields updates ``update`` (or is skipped).
     ``keep_if`` maps a field of ``update`` to a boolean field of the stored row: while
     that is true, the stored value is kept."""
+    sql = _upsert_sql(model, fields, conflict, update, keep_if or {})
+    prepared = _prepared([model._meta.get_field(name) for name in fields], rows)
+    if prepared:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, prepared)
+
+
+def _upsert_sql(
+    model: type[models.Model],
+    fields: Sequence[str],
+    conflict: Sequence[str],
+    update: Sequence[str],
+    keep_if: Mapping[str, str],
+) -> str:
     meta = model._meta
-    model_fields = [meta.get_field(name) for name in fields]
 
     def column(name: str) -> str:
         field = meta.get_field(name)
         assert isinstance(field, models.Field) and field.column
         return connection.ops.quote_name(field.column)
 
-    columns = ", ".join(column(name) for name in fields)
-    targets = ", ".join(column(name) for name in conflict)
     table = connection.ops.quote_name(meta.db_table)
-    kept = {column(name): column(flag) for name, flag in (keep_if or {}).items()}
+    kept = {column(name): column(flag) for name, flag in keep_if.items()}
 
     def assignment(name: str) -> str:
         target = column(name)
@@ -51,13 +62,19 @@ def insert_rows(
             return f"{target} = CASE WHEN {flag} THEN {stored} ELSE excluded.{target} END"
         return f"{target} = excluded.{target}"
 
+    columns = ", ".join(column(name) for name in fields)
+    targets = ", ".join(column(name) for name in conflict)
     action = "DO UPDATE SET " + ", ".join(map(assignment, update)) if update else "DO NOTHING"
     placeholders = ", ".join(["%s"] * len(fields))
     # Identifiers come from the models' metadata, quoted; values are parameters.
-    sql = (
+    return (
         f"INSERT INTO {table} ({columns}) "  # noqa: S608
         f"VALUES ({placeholders}) ON CONFLICT ({targets}) {action}"
     )
+
+
+def _prepared(model_fields: Sequence[Any], rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
+    """Rows with texts cut to their columns and dates in the backend's own form."""
     # Only dates need the backend's own representation (naive UTC text on SQLite), and
     # a batch repeats the same few (fetch time): adapt each once.
     dates = [i for i, f in enumerate(model_fields) if isinstance(f, models.DateTimeField)]
@@ -75,9 +92,7 @@ def insert_rows(
                 adapted[moment] = connection.ops.adapt_datetimefield_value(moment)
             values[i] = adapted[moment]
         prepared.append(values)
-    if prepared:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
+    return prepared
 
 
 def column_limit(field: Any) -> int | None:

@@ -65,55 +65,65 @@ def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str
         image = shown.by_url.get(img.get("src") or "")
         if image is None or image.status != Image.Status.STORED or not image.copy:
             img.drop_tree()
-            continue
-        alt = img.get("alt") or ""
-        img.attrib.clear()
-        enclosing = _outermost_link(img)
-        if image.is_hidden and enclosing is not None:
-            # The outlet's link around the picture (often to the full-size file) goes too.
-            enclosing.drop_tag()
-            enclosing = None
-        if image.is_hidden:
-            if not shown.placeholder_src:
-                img.drop_tree()
-                continue
-            img.attrib.update(
-                {"src": shown.placeholder_src, "width": str(image.copy_width),
-                 "height": str(image.copy_height), "alt": "", "class": "hidden-image",
-                 "loading": "lazy"}
-            )  # fmt: skip
-            # The reason is shown on the placeholder, as for a hidden lead.
-            box = lxml.html.Element("span", {"class": "hidden-image-box"})
-            label = lxml.html.Element("span", {"class": "hidden-image-label"})
-            label.text = shown.placeholder_alt
-            img.addprevious(box)
-            box.tail, img.tail = img.tail, None
-            box.append(img)
-            box.append(label)
-            continue
-        img.attrib.update(
-            {"src": image.copy.url, "width": str(image.copy_width),
-             "height": str(image.copy_height), "alt": alt, "loading": "lazy",
-             "decoding": "async"}
-        )  # fmt: skip
-        if shown.report_href is not None:
-            link = lxml.html.Element(
-                "a", {"class": "report-link", "href": shown.report_href(image),
-                      "rel": "nofollow", "data-report-image": ""},
-            )  # fmt: skip
-            link.text = shown.report_text
-            caption = _caption_of(img)
-            if caption is not None:
-                # In a figure, the link closes its caption: picture and caption stay
-                # together.
-                caption.append(link)
-                link.addprevious(lxml.html.Element("br"))
-                continue
-            # After the outlet's own link, if the picture is inside one: no nested links.
-            anchor = enclosing if enclosing is not None else img
-            link.tail, anchor.tail = anchor.tail, None
-            anchor.addnext(link)
+        elif image.is_hidden:
+            _show_placeholder(img, image, shown)
+        else:
+            _show_copy(img, image, shown)
     # Serialise the wrapper (so its text is escaped too) and drop its tags. lxml decodes
     # references the sanitizer never saw in an old body ("&#8"): no control comes out.
     html = str(lxml.html.tostring(root, encoding="unicode"))[len("<div>") : -len("</div>")]
     return INVISIBLE_CONTROLS.sub("", html)
+
+
+def _show_placeholder(img: lxml.html.HtmlElement, image: Image, shown: BodyImages) -> None:
+    """A hidden picture: the placeholder at its size, with the reason beside it; the
+    outlet's link around the picture (often to the full-size file) goes too."""
+    enclosing = _outermost_link(img)
+    if enclosing is not None:
+        enclosing.drop_tag()
+    if not shown.placeholder_src:
+        img.drop_tree()
+        return
+    img.attrib.clear()
+    img.attrib.update(
+        {"src": shown.placeholder_src, "width": str(image.copy_width),
+         "height": str(image.copy_height), "alt": "", "class": "hidden-image",
+         "loading": "lazy"}
+    )  # fmt: skip
+    # The reason is shown on the placeholder, as for a hidden lead.
+    box = lxml.html.Element("span", {"class": "hidden-image-box"})
+    label = lxml.html.Element("span", {"class": "hidden-image-label"})
+    label.text = shown.placeholder_alt
+    img.addprevious(box)
+    box.tail, img.tail = img.tail, None
+    box.append(img)
+    box.append(label)
+
+
+def _show_copy(img: lxml.html.HtmlElement, image: Image, shown: BodyImages) -> None:
+    """Our copy in place of the outlet's picture, with its report link."""
+    alt = img.get("alt") or ""
+    img.attrib.clear()
+    img.attrib.update(
+        {"src": image.copy.url, "width": str(image.copy_width),
+         "height": str(image.copy_height), "alt": alt, "loading": "lazy",
+         "decoding": "async"}
+    )  # fmt: skip
+    if shown.report_href is None:
+        return
+    link = lxml.html.Element(
+        "a", {"class": "report-link", "href": shown.report_href(image),
+              "rel": "nofollow", "data-report-image": ""},
+    )  # fmt: skip
+    link.text = shown.report_text
+    caption = _caption_of(img)
+    if caption is not None:
+        # In a figure, the link closes its caption: picture and caption stay together.
+        caption.append(link)
+        link.addprevious(lxml.html.Element("br"))
+        return
+    # After the outlet's own link, if the picture is inside one: no nested links.
+    enclosing = _outermost_link(img)
+    anchor = enclosing if enclosing is not None else img
+    link.tail, anchor.tail = anchor.tail, None
+    anchor.addnext(link)

@@ -92,10 +92,8 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
         if wants_json and not _from_dialog(request):
             return JsonResponse({"errors": form.errors}, status=400)
         return _form_page(request, image, form, status=400)
-    reader_id = str(request.get_signed_cookie(READER_COOKIE, default="", salt=READER_SALT))
-    new_reader = not reader_id
-    if new_reader:
-        reader_id = secrets.token_urlsafe(24)
+    known_reader = str(request.get_signed_cookie(READER_COOKIE, default="", salt=READER_SALT))
+    reader_id = known_reader or secrets.token_urlsafe(24)
     reporter = reports.Reporter.of(reader_id, clients.client_address(request))
     note = INVISIBLE_CONTROLS.sub("", form.cleaned_data["note"]).strip()
     reports.report_image(image, reporter, form.cleaned_data["reason"], note)
@@ -105,12 +103,17 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, thanks())
         response = HttpResponseRedirect(_back_to(request, form.cleaned_data["next"], image))
-    if new_reader:
-        response.set_signed_cookie(
-            READER_COOKIE, reader_id, salt=READER_SALT, max_age=READER_COOKIE_AGE,
-            secure=request.is_secure(), httponly=True, samesite="Lax",
-        )  # fmt: skip
+    if not known_reader:
+        _remember_reader(request, response, reader_id)
     return response
+
+
+def _remember_reader(request: HttpRequest, response: HttpResponse, reader_id: str) -> None:
+    """The reader's random id, signed: one counted report per reader and image."""
+    response.set_signed_cookie(
+        READER_COOKIE, reader_id, salt=READER_SALT, max_age=READER_COOKIE_AGE,
+        secure=request.is_secure(), httponly=True, samesite="Lax",
+    )  # fmt: skip
 
 
 def _reportable(pk: int) -> Image:
