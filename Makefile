@@ -76,6 +76,7 @@ bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/images.py
 	$(PY) bench/web.py
+	$(PY) bench/reports.py
 	$(PY) bench/search.py
 	$(PY) bench/lighthouse.py --install
 

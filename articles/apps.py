@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,13 +8,9 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         # Moderation builds on images, never the reverse: a new copy is announced by
-        # the images job, and moderation answers in the same transaction.
+        # the images job, and moderation answers in the same transaction. (Imported
+        # here, not at the top: Django loads this module before the models.)
         from articles.images.copy import copy_recorded
+        from articles.moderation.visibility import follow_copy
 
-        copy_recorded.connect(_follow_moderation, dispatch_uid="articles.follow_moderation")
-
-
-def _follow_moderation(sender: Any, image_id: int, **kwargs: Any) -> None:
-    from articles.moderation.visibility import follow_hidden
-
-    follow_hidden(image_id)
+        copy_recorded.connect(follow_copy, dispatch_uid="articles.follow_copy")

@@ -26,26 +26,34 @@ AT_LEAST_ONCE: dict[str, Any] = {
 }
 
 
-@shared_task(ignore_result=True)
-def schedule_due_sources() -> int:
+# Tasks travel by name: the two outlet tasks keep the names they were first queued and
+# scheduled under (when outlets were "sources" in code), so no message is orphaned.
+@shared_task(name="articles.tasks.schedule_due_sources", ignore_result=True)
+def schedule_due_outlets() -> int:
     """Every minute (beat): claim due outlets and enqueue one fetch each; trim the fetch
     logs; images and pages whose task was lost with a worker or a broker get another."""
-    source_ids = feeds.claim_due_sources()
-    for source_id in source_ids:
-        fetch_source.delay(source_id)
+    outlet_ids = feeds.claim_due_outlets()
+    for outlet_id in outlet_ids:
+        fetch_outlet.delay(outlet_id)
     feeds.trim_fetch_logs()
     for image_id in copy.stranded_image_ids():
         copy_image.delay(image_id)
     for article_id in pages.stranded_page_ids():
         fetch_page.delay(article_id)
-    return len(source_ids)
+    return len(outlet_ids)
 
 
-@shared_task(**AT_LEAST_ONCE, soft_time_limit=120, time_limit=150, max_retries=0)
-def fetch_source(self, source_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+@shared_task(
+    **AT_LEAST_ONCE,
+    name="articles.tasks.fetch_source",
+    soft_time_limit=120,
+    time_limit=150,
+    max_retries=0,
+)
+def fetch_outlet(self, outlet_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Fetch one outlet. The task id is the lease owner (see feeds.acquire_lease).
     New images are copied by their own tasks, once this fetch's rows are committed."""
-    result = feeds.ingest_source(source_id, owner=self.request.id or feeds.new_lease_owner())
+    result = feeds.ingest_outlet(outlet_id, owner=self.request.id or feeds.new_lease_owner())
     for image_id in result.new_image_ids:
         copy_image.delay_on_commit(image_id)
     queue_pages(result.page_ids)

@@ -6,24 +6,27 @@ bench/README.md. Run from the repository root:
 
     .venv/bin/pip install -r bench/requirements-fulltext.txt     # once: the peer
     .venv/bin/python bench/fulltext.py                 # every page, median of 20 runs
+    .venv/bin/python bench/fulltext.py --quick         # 3 runs a page
     .venv/bin/python bench/fulltext.py --runs 5 --pages wp-entry-content,json-ld-only
     .venv/bin/python bench/fulltext.py --show split-by-ads     # + both texts of a page
 
 Layout of one run, in this process:
 
-* the hand-labelled pages of tests/data/pages (tests/pagelib.py loads them: the bytes as
+* the hand-labelled pages of tests/data/pages (tests/support/pages.py loads them: the bytes as
   served, the HTTP Content-Type, the outlet selectors, the expected text);
-* Django is set up as a worker has it (bench/benchlib.py; a temp dir as var dir, no
+* Django is set up as a worker has it (lib/env.py; a temp dir as var dir, no
   database is touched), then ``articles.fulltext.extract.extract_article`` runs on each
   page with the page's URL, headers and selectors, as the fetch task calls it;
 * trafilatura, the peer, runs on the same bytes with the same URL, twice: with its
   defaults and with ``favor_precision=True``;
-* the texts are scored against the labels over word multisets (tests/pagelib.py):
+* the texts are scored against the labels over word multisets (tests/support/pages.py):
   precision = share of the extracted words that are article words, recall = share of the
   article's words that were extracted; then micro-averaged over the pages;
 * cost = CPU time of one call (``time.process_time``; one thread, so wall time is the
   same on a quiet machine), median of ``--runs`` calls per page and extractor, after one
   untimed warm-up call; the extractors alternate, so neither always runs on warm caches.
+
+What it prints is in lib/printing/fulltext.py.
 
 What the peer is given, to be fair. trafilatura gets the raw bytes (it decodes them
 itself, as ours does: both timings include decoding) and the page URL. Its defaults are
@@ -42,8 +45,6 @@ import argparse
 import dataclasses
 import gc
 import logging
-import os
-import platform
 import statistics
 import sys
 import time
@@ -51,24 +52,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from benchlib import (
-    REPO,
-    OtherLoad,
-    base_env,
-    django_setup,
-    machine_busy,
-    other_cpu,
-    print_header,
-    progress,
-    temp_dir,
-)
+from lib import REPO
+from lib.env import base_env, django_setup, progress, temp_dir
+from lib.figures import machine_busy, other_cpu
+from lib.printing.fulltext import report
+from lib.report import OtherLoad
 
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
-from pagelib import LabelledPage, WordCounts, load_pages, overall, word_counts  # noqa: E402
+from tests.support.pages import LabelledPage, load_pages, word_counts  # noqa: E402
 
 REQUIREMENTS = "bench/requirements-fulltext.txt"
 DEFAULT_RUNS = 20
+QUICK_RUNS = 3
 
 Extractor = Callable[[LabelledPage], str]
 
@@ -184,7 +180,10 @@ SETS = {
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--runs", type=int, default=DEFAULT_RUNS, help=f"timed calls per page, {DEFAULT_RUNS}"
+        "--runs", type=int, default=None, help=f"timed calls per page, {DEFAULT_RUNS}"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_RUNS} timed calls per page (unless --runs)"
     )
     parser.add_argument("--pages", default="", help="comma-separated page names (default all)")
     parser.add_argument(
@@ -198,6 +197,8 @@ def parse_args() -> argparse.Namespace:
         "--show", default="", help="print every extractor's text of this page, and the label"
     )
     args = parser.parse_args()
+    if args.runs is None:
+        args.runs = QUICK_RUNS if args.quick else DEFAULT_RUNS
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
@@ -256,93 +257,6 @@ def main() -> int:
     print(f"other load during the timed runs: {share:.0%} of the machine's CPUs ({wall:.1f} s).")
     load.print_note()
     return 0
-
-
-def report(
-    args: argparse.Namespace,
-    pages: list[LabelledPage],
-    extractors: dict[str, Extractor],
-    results: dict[str, dict[str, dict[str, Any]]],
-    meta: list[tuple[str, str, str, str]],
-    unselected: dict[str, WordCounts],
-    why_not: str,
-    peer_version: str,
-) -> None:
-    import bs4
-    import django
-    import lxml.etree
-
-    names = list(extractors)
-    size = sum(len(page.body) for page in pages)
-    print()
-    print(
-        f"Newsroom full-text benchmark: {len(pages)} hand-labelled pages "
-        f"({size / 1024:.0f} KB in all, {min(len(p.body) for p in pages) / 1024:.0f}-"
-        f"{max(len(p.body) for p in pages) / 1024:.0f} KB each) from tests/data/{args.set}; "
-        f"CPU ms = median of {args.runs} calls"
-    )
-    print(
-        f"Python {platform.python_version()}, Django {django.__version__}, BeautifulSoup "
-        f"{bs4.__version__}, lxml {'.'.join(map(str, lxml.etree.LXML_VERSION))}, "
-        f"trafilatura {peer_version} (include_comments=False; 'traf. precision' adds "
-        f"favor_precision=True); {os.cpu_count()} CPUs"
-    )
-    if "ours" not in extractors:
-        print(f"!! articles.fulltext.extract is not importable ({why_not}): peer figures only")
-    print()
-
-    header = f"{'page':<20} {'words':>5}" + "".join(f" | {name:^22}" for name in names)
-    print(header)
-    print(f"{'':<20} {'':>5}" + "".join(f" | {'P':>6} {'R':>6} {'ms':>8}" for _ in names))
-    print("-" * len(header))
-    for page in pages:
-        first = results[names[0]][page.name]["counts"]
-        row = f"{page.name:<20} {first.expected:>5}"
-        for name in names:
-            entry = results[name][page.name]
-            counts: WordCounts = entry["counts"]
-            row += f" | {counts.precision:>6.3f} {counts.recall:>6.3f} {entry['ms']:>8.2f}"
-        print(row)
-    print("-" * len(header))
-    totals = {name: sum(results[name][p.name]["ms"] for p in pages) for name in names}
-    row = f"{'overall (micro)':<20} {'':>5}"
-    for name in names:
-        precision, recall = overall(results[name][p.name]["counts"] for p in pages)
-        row += f" | {precision:>6.3f} {recall:>6.3f} {totals[name]:>8.2f}"
-    print(row)
-    print(
-        "P = share of the extracted words that are in the label, R = share of the label's "
-        "words extracted (word multisets, tests/pagelib.py); overall ms = sum of the medians."
-    )
-    if "ours" in extractors:
-        print()
-        for name in names[1:]:
-            ratios = [
-                results["ours"][p.name]["ms"] / results[name][p.name]["ms"]
-                for p in pages
-                if results[name][p.name]["ms"] > 0
-            ]
-            median_ratio = statistics.median(ratios) if ratios else float("nan")
-            print(
-                f"cost ours / {name}: {totals['ours'] / totals[name]:.2f} over the set "
-                f"(median per page {median_ratio:.2f})"
-            )
-        for name, counts in unselected.items():
-            print(
-                f"ours on {name} without the outlet's selectors: P {counts.precision:.3f} "
-                f"R {counts.recall:.3f}"
-            )
-        print()
-        print_header(f"{'ours: metadata':<20} {'lead image':<14} {'author':<14} {'published':<14}")
-        for name, *checks in meta:
-            print(f"{name:<20} " + " ".join(f"{check:<14}" for check in checks))
-    if args.show:
-        for page in pages:
-            if page.name != args.show:
-                continue
-            for name in names:
-                print(f"\n===== {name} on {page.name}\n{results[name][page.name]['text']}")
-            print(f"\n===== label of {page.name}\n{page.expected}")
 
 
 if __name__ == "__main__":

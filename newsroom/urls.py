@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
@@ -16,6 +16,7 @@ from articles.site.sitemaps import SITEMAPS
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/quarantine/<path:name>", admin_views.quarantine_file, name="quarantine-file"),
     path("admin/moderation/reset-breaker/", admin_views.reset_breaker, name="reset-breaker"),
+    re_path(r"^admin/articles/(?P<old>source|category)/(?P<rest>.*)$", admin_views.renamed_page),
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon),

@@ -3,6 +3,9 @@
 Tests that need PostgreSQL, Redis or Chromium skip with a one-line reason when the
 service is absent, unless NEWSROOM_REQUIRE_SERVICES=1 (as in CI), where an absent
 service fails the run instead.
+
+Fixtures that one area of the suite uses alone are in that folder's conftest.py; helpers
+shared between modules are in tests/support/.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import shutil
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+# The helpers' asserts report their values as the tests' own do.
+pytest.register_assert_rewrite("tests.support")
 
 REQUIRE_SERVICES = os.environ.get("NEWSROOM_REQUIRE_SERVICES") == "1"
 CHROMIUM = "/usr/bin/chromium"
@@ -120,37 +125,6 @@ def _fresh_site_state(settings: object) -> Iterator[None]:
     forget_version()
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def _sync_orm_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API runs an event loop in this thread; the ORM calls the tests
-    make between page actions are still synchronous (Django's documented escape hatch),
-    for the browser modules' tests only."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(_sync_orm_beside_playwright: None) -> Iterator[object]:
-    """One headless Debian Chromium per browser test module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Image copies written by a test go to a fresh folder, never into var/media."""
@@ -158,73 +132,38 @@ def _media_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture
+def _quarantine_in_tmp(settings: object, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Copies of hidden images go to a fresh folder, never into var/quarantine: for the
+    modules that hide images (tests/moderation, the report pages in tests/browser, the
+    concurrent reports in tests/system), through their ``pytestmark``."""
+    settings.QUARANTINE_ROOT = tmp_path_factory.mktemp("quarantine")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
 def sections(db: None) -> None:
     """The canonical sections, as the data migration loads them: a test with
     ``transaction=True`` empties every table afterwards, migration data included."""
     from articles.ingest.outlets import load_sections
-    from articles.models import Category, CategoryAlias
+    from articles.models import Section, SectionAlias
 
-    load_sections(Category, CategoryAlias)
+    load_sections(Section, SectionAlias)
 
 
 @pytest.fixture
-def make_source(db: None):  # type: ignore[no-untyped-def]
-    from articles.models import Source
+def make_outlet(db: None):  # type: ignore[no-untyped-def]
+    from articles.models import Outlet
 
     counter = iter(range(1, 10_000))
 
-    def make(**fields: object) -> Source:
+    def make(**fields: object) -> Outlet:
         n = next(counter)
         fields.setdefault("name", f"مصدر {n}")
         fields.setdefault("slug", f"source-{n}")
         fields.setdefault("feed_url", f"http://127.0.0.1:9/feed-{n}.xml")
-        return Source.objects.create(**fields)
+        return Outlet.objects.create(**fields)
 
     return make
 
 
 def engine() -> str:
     return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-
-
-# The two configurations the worker integration tests start real processes on
-# (tests/workerlib.py): fixtures here, for every module that runs workers.
-
-
-@pytest.fixture
-def postgres_redis(tmp_path: Path) -> Iterator[tuple[object, object]]:
-    """A migrated fresh PostgreSQL database and an empty Redis broker database.
-
-    Tests using it carry the `redis` and `postgres_server` markers, so the service
-    policy above applies (they make their own database whatever DATABASE_URL is)."""
-    from workerlib import Stack, base_env, fresh_postgres_database, fresh_redis_db
-
-    with fresh_postgres_database() as database_url, fresh_redis_db() as (broker_url, redis):
-        env = base_env(
-            DATABASE_URL=database_url,
-            DATABASE_CONN_MAX_AGE="0",
-            CELERY_BROKER_URL=broker_url,
-            NEWSROOM_VAR_DIR=str(tmp_path / "var"),
-        )
-        stack = Stack(tmp_path, env)
-        try:
-            stack.manage("migrate", "--noinput", "-v", "0")
-            yield stack, redis
-        finally:
-            stack.__exit__(None)  # no worker may outlive the test, nor hold the database
-
-
-@pytest.fixture
-def embedded(tmp_path: Path) -> Iterator[object]:
-    """The fresh-machine default: SQLite file and kombu's filesystem broker in var/."""
-    from workerlib import Stack, base_env
-
-    var = tmp_path / "var"
-    stack = Stack(
-        tmp_path, base_env(NEWSROOM_VAR_DIR=str(var), SQLITE_PATH=str(var / "db.sqlite3"))
-    )
-    try:
-        stack.manage("migrate", "--noinput", "-v", "0")
-        yield stack
-    finally:
-        stack.__exit__(None)

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from articles.admin.base import FROM_ADMIN, ChangesWhatReadersSee, staff
+from articles.admin.base import FROM_ADMIN, ChangesWhatReadersSee, KeepsOldLookups, staff
 from articles.fulltext import pages
 from articles.models import (
     Article,
@@ -33,16 +33,16 @@ STATE_FIELDS = ("hidden", "fulltext_status", "fulltext_code", "fulltext_at", "pa
 
 
 @admin.register(Article)
-class ArticleAdmin(ChangesWhatReadersSee):
+class ArticleAdmin(KeepsOldLookups, ChangesWhatReadersSee):
     list_display = [
-        "title", "source", "category", "language", "published_at", "fetched_at", "full_text",
+        "title", "outlet", "section", "language", "published_at", "fetched_at", "full_text",
     ]  # fmt: skip
-    list_filter = ["hidden", "fulltext_status", "source", "category", "language"]
+    list_filter = ["hidden", "fulltext_status", "outlet", "section", "language"]
     search_fields = ["title", "key", "url"]
     actions = ["hide_articles", "show_articles", "rerun_full_text"]
     date_hierarchy = "published_at"
-    list_select_related = ["source", "category"]
-    raw_id_fields = ["source"]
+    list_select_related = ["outlet", "section"]
+    raw_id_fields = ["outlet"]
     # "hidden" changes only through the hide/show actions, which record who and why;
     # the full-text fields only through extraction.
     readonly_fields = ["key", "content_hash", "fetched_at", "updated_at", *STATE_FIELDS]

@@ -9,23 +9,19 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import (
-    ContentVersion,
-)
+from articles.models import ContentVersion
 
 admin.site.site_header = _("إدارة نيوزروم")
-
-
 admin.site.site_title = _("نيوزروم")
-
-
 admin.site.index_title = _("لوحة التحكم")
-
-
 admin.site.enable_nav_sidebar = False
+
+# Lookups that staff's bookmarks carry from before outlets and sections had one name in
+# code (?source__id__exact=3): the list answers with the same filter under the new name.
+RENAMED_LOOKUPS = {"source": "outlet", "category": "section"}  # old names -> new
 
 
 def staff(request: HttpRequest) -> User:
@@ -52,3 +48,27 @@ class ChangesWhatReadersSee(admin.ModelAdmin):  # type: ignore[type-arg]
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         super().delete_queryset(request, queryset)
         ContentVersion.objects.bump()
+
+
+def renamed_lookups(query: QueryDict) -> str | None:
+    """``query`` with the old names of its lookups replaced, or None if it has none."""
+    renamed = query.copy()
+    found = False
+    for key in list(query):
+        first, _sep, rest = key.partition("__")
+        if first in RENAMED_LOOKUPS and rest:
+            renamed.setlist(f"{RENAMED_LOOKUPS[first]}__{rest}", renamed.pop(key))
+            found = True
+    return renamed.urlencode() if found else None
+
+
+class KeepsOldLookups(admin.ModelAdmin):  # type: ignore[type-arg]
+    """A change list whose filters once named an outlet "source", a section "category"."""
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        renamed = renamed_lookups(request.GET)
+        if renamed is not None:
+            return HttpResponsePermanentRedirect(f"{request.path}?{renamed}")
+        return super().changelist_view(request, extra_context)

@@ -21,9 +21,9 @@ from articles.models import (
     Image,
     ImageReport,
     ModerationEvent,
+    Outlet,
     ReportReason,
     ReviewQueueImage,
-    Source,
 )
 from articles.moderation import visibility
 from articles.moderation.visibility import queue_of_review
@@ -81,11 +81,11 @@ class OutletFilter(admin.SimpleListFilter):
     def lookups(
         self, request: HttpRequest, model_admin: admin.ModelAdmin
     ) -> list[tuple[str, StrOrPromise]]:
-        return [(s.slug, s.name) for s in Source.objects.only("slug", "name")]
+        return [(s.slug, s.name) for s in Outlet.objects.only("slug", "name")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Image]) -> QuerySet[Image]:
         if self.value():
-            return queryset.filter(articles__source__slug=self.value()).distinct()
+            return queryset.filter(articles__outlet__slug=self.value()).distinct()
         return queryset
 
 
@@ -120,7 +120,7 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Image]:
         # The outlets column needs the outlets' names, not the articles' bodies.
-        articles = Article.objects.select_related("source").only("id", "source__name")
+        articles = Article.objects.select_related("outlet").only("id", "outlet__name")
         return super().get_queryset(request).prefetch_related(Prefetch("articles", articles))
 
     @admin.display(description=_("المعاينة"))
@@ -140,15 +140,15 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description=_("المصادر"))
     def outlets(self, image: Image) -> str:
-        names = sorted({article.source.name for article in image.articles.all()})
+        names = sorted({article.outlet.name for article in image.articles.all()})
         return "، ".join(names) or "—"
 
     @admin.display(description=_("المقالات التي تستعملها"))
     def used_by(self, image: Image) -> str:
-        articles = image.articles.select_related("source").order_by("-published_at")[:20]
+        articles = image.articles.select_related("outlet").order_by("-published_at")[:20]
         return format_html_join(
             "", '<p><a href="{}">{}</a> ({})</p>',
-            ((reverse("admin:articles_article_change", args=[a.pk]), a.title, a.source.name)
+            ((reverse("admin:articles_article_change", args=[a.pk]), a.title, a.outlet.name)
              for a in articles),
         ) or "—"  # fmt: skip
 

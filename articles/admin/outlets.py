@@ -12,17 +12,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from articles.admin.base import ChangesWhatReadersSee
+from articles.admin.base import ChangesWhatReadersSee, KeepsOldLookups
 from articles.fulltext import pages
 from articles.models import (
-    Category,
-    CategoryAlias,
     ContentVersion,
     FetchLog,
+    Outlet,
     PageHost,
-    Source,
+    Section,
+    SectionAlias,
 )
-from articles.tasks import fetch_source, queue_pages
+from articles.tasks import fetch_outlet, queue_pages
 
 FETCH_LOG_COLUMNS = (
     "started_at",
@@ -47,10 +47,10 @@ class FetchLogInline(admin.TabularInline):
     fields = readonly_fields = FETCH_LOG_COLUMNS
 
 
-class CategoryAliasInline(admin.TabularInline):
-    model = CategoryAlias
+class SectionAliasInline(admin.TabularInline):
+    model = SectionAlias
     extra = 1
-    fields = ["label", "category"]
+    fields = ["label", "section"]
 
 
 class HealthFilter(admin.SimpleListFilter):
@@ -62,20 +62,20 @@ class HealthFilter(admin.SimpleListFilter):
     ) -> list[tuple[str, StrOrPromise]]:
         return [("failing", _("متعثرة")), ("healthy", _("سليمة")), ("never", _("لم تجلب بعد"))]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Source]) -> QuerySet[Source]:
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Outlet]) -> QuerySet[Outlet]:
         if self.value() == "failing":
             return queryset.failing()  # type: ignore[attr-defined]
         if self.value() == "healthy":
             return queryset.filter(consecutive_failures=0).exclude(
-                last_status=Source.FetchStatus.NEVER
+                last_status=Outlet.FetchStatus.NEVER
             )
         if self.value() == "never":
-            return queryset.filter(last_status=Source.FetchStatus.NEVER)
+            return queryset.filter(last_status=Outlet.FetchStatus.NEVER)
         return queryset
 
 
-@admin.register(Source)
-class SourceAdmin(ChangesWhatReadersSee):
+@admin.register(Outlet)
+class OutletAdmin(ChangesWhatReadersSee):
     list_display = [
         "name",
         "language",
@@ -155,46 +155,46 @@ class SourceAdmin(ChangesWhatReadersSee):
             },
         ),
     ]
-    inlines = [CategoryAliasInline, FetchLogInline]
+    inlines = [SectionAliasInline, FetchLogInline]
     actions = ["fetch_now", "pause", "activate", "rerun_full_text"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Outlet]:
         return super().get_queryset(request).annotate(article_total=Count("articles"))
 
     @admin.display(description=_("المقالات"), ordering="article_total")
-    def article_count(self, source: Source) -> int:
-        return source.article_total  # type: ignore[attr-defined,no-any-return]
+    def article_count(self, outlet: Outlet) -> int:
+        return outlet.article_total  # type: ignore[attr-defined,no-any-return]
 
     @admin.display(description=_("صحة التغذية"), ordering="consecutive_failures")
-    def health(self, source: Source) -> str:
-        if source.last_status != Source.FetchStatus.ERROR:
+    def health(self, outlet: Outlet) -> str:
+        if outlet.last_status != Outlet.FetchStatus.ERROR:
             return format_html(
                 '<span class="health health-{}">{}</span>',
-                source.last_status,
-                source.get_last_status_display(),
+                outlet.last_status,
+                outlet.get_last_status_display(),
             )
         return format_html(
             '<span class="health health-error" title="{}">✗ <code>{}</code> ×{}</span>',
             _("إخفاقات متتالية"),
-            source.last_error_code,
-            source.consecutive_failures,
+            outlet.last_error_code,
+            outlet.consecutive_failures,
         )
 
     @admin.action(description=_("اجلب الآن"))
-    def fetch_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+    def fetch_now(self, request: HttpRequest, queryset: QuerySet[Outlet]) -> None:
         count = 0
-        for source in queryset.active():  # type: ignore[attr-defined]
-            fetch_source.delay_on_commit(source.id)
+        for outlet in queryset.active():  # type: ignore[attr-defined]
+            fetch_outlet.delay_on_commit(outlet.id)
             count += 1
         queryset.active().update(next_fetch_at=timezone.now())  # type: ignore[attr-defined]
         self.message_user(request, _("طُلب جلب %(n)d مصدر.") % {"n": count}, messages.SUCCESS)
 
     @admin.action(description=_("أعد استخراج النص الكامل لأحدث مقالات المصادر المختارة"))
-    def rerun_full_text(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        off = [source.name for source in queryset if not source.full_text]
+    def rerun_full_text(self, request: HttpRequest, queryset: QuerySet[Outlet]) -> None:
+        off = [outlet.name for outlet in queryset if not outlet.full_text]
         ids = []
-        for source in queryset.filter(full_text=True):
-            ids += pages.queue_again(source=source)
+        for outlet in queryset.filter(full_text=True):
+            ids += pages.queue_again(outlet=outlet)
         queue_pages(ids)
         if off:
             self.message_user(
@@ -210,28 +210,28 @@ class SourceAdmin(ChangesWhatReadersSee):
             )  # fmt: skip
 
     @admin.action(description=_("أوقف المصادر المختارة"))
-    def pause(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        queryset.update(status=Source.Status.PAUSED)
+    def pause(self, request: HttpRequest, queryset: QuerySet[Outlet]) -> None:
+        queryset.update(status=Outlet.Status.PAUSED)
         ContentVersion.objects.bump()
 
     @admin.action(description=_("فعّل المصادر المختارة"))
-    def activate(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
-        queryset.update(status=Source.Status.ACTIVE, next_fetch_at=timezone.now())
+    def activate(self, request: HttpRequest, queryset: QuerySet[Outlet]) -> None:
+        queryset.update(status=Outlet.Status.ACTIVE, next_fetch_at=timezone.now())
         ContentVersion.objects.bump()
 
 
-@admin.register(Category)
-class CategoryAdmin(ChangesWhatReadersSee):
+@admin.register(Section)
+class SectionAdmin(ChangesWhatReadersSee):
     list_display = ["name", "name_fr", "slug", "position"]
     list_editable = ["position"]
-    inlines = [CategoryAliasInline]
+    inlines = [SectionAliasInline]
 
 
 @admin.register(FetchLog)
-class FetchLogAdmin(admin.ModelAdmin):
-    list_display = ["source", *FETCH_LOG_COLUMNS]
-    list_filter = ["status", "error_code", "source"]
-    list_select_related = ["source"]
+class FetchLogAdmin(KeepsOldLookups):
+    list_display = ["outlet", *FETCH_LOG_COLUMNS]
+    list_filter = ["status", "error_code", "outlet"]
+    list_select_related = ["outlet"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

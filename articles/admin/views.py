@@ -6,7 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -33,3 +38,14 @@ def reset_breaker(request: HttpRequest) -> HttpResponse:
     reports.reset_breaker(request.user, _("من لوحة الإدارة"))  # type: ignore[arg-type]
     messages.success(request, _("استؤنف الحجب التلقائي للصور."))
     return HttpResponseRedirect(reverse("admin:index"))
+
+
+# Staff's bookmarks from before outlets and sections had one name in code: the admin's
+# old addresses answer with the new ones, their query (filters, search) kept.
+RENAMED_PAGES = {"source": "outlet", "category": "section"}  # old names -> new
+
+
+def renamed_page(request: HttpRequest, old: str, rest: str) -> HttpResponsePermanentRedirect:
+    target = reverse("admin:app_list", args=["articles"]) + f"{RENAMED_PAGES[old]}/{rest}"
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)

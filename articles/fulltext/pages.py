@@ -24,11 +24,10 @@ from articles.fulltext.hosts import HostBusy, allowed_by_robots, host_of, host_t
 from articles.ingest.store import link_images
 from articles.lib.http import FetchError, fetch_url
 from articles.lib.sql import fitted
-from articles.models import Article, ContentVersion, FullTextStatus, Source
+from articles.models import Article, ContentVersion, FullTextStatus, Outlet
 from articles.search.index import index_articles
 
 logger = logging.getLogger(__name__)
-Status = FullTextStatus
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
 # Failures of the network or of the server, worth another try later; the others
@@ -68,22 +67,24 @@ def fill_article(
 ) -> PageResult:
     """Fetch the page of a pending article and keep what it gives; never raises for a
     bad page or a bad server. ``wait``: seconds to wait for the host's turn."""
-    article = Article.objects.select_related("source").filter(id=article_id).first()
-    if article is None or article.fulltext_status != Status.PENDING:
+    article = Article.objects.select_related("outlet").filter(id=article_id).first()
+    if article is None or article.fulltext_status != FullTextStatus.PENDING:
         return PageResult(article_id, "skipped")
-    if not article.source.full_text:
-        Article.objects.filter(id=article_id).update(fulltext_status=Status.NONE)
-        return PageResult(article_id, Status.NONE, "turned_off")
+    if not article.outlet.full_text:
+        Article.objects.filter(id=article_id).update(fulltext_status=FullTextStatus.NONE)
+        return PageResult(article_id, FullTextStatus.NONE, "turned_off")
     url = article.original_url
     if not url:
-        return _finish(article, Status.FAILED, "no_url")
+        return _finish(article, FullTextStatus.FAILED, "no_url")
     try:
         with host_turn(host_of(url), owner or uuid.uuid4().hex, wait=wait):
             # Another task for this article may have done it while this one waited.
-            if not Article.objects.filter(id=article_id, fulltext_status=Status.PENDING).exists():
+            if not Article.objects.filter(
+                id=article_id, fulltext_status=FullTextStatus.PENDING
+            ).exists():
                 return PageResult(article_id, "skipped")
             if not allowed_by_robots(url):
-                return _finish(article, Status.FAILED, "robots_disallowed")
+                return _finish(article, FullTextStatus.FAILED, "robots_disallowed")
             response = fetch_url(
                 url,
                 accept=PAGE_ACCEPT,
@@ -93,24 +94,24 @@ def fill_article(
     except HostBusy as busy:
         # Still alive: the scheduler's sweep must not queue it a second time.
         Article.objects.filter(id=article_id).update(fulltext_at=timezone.now())
-        return PageResult(article_id, Status.PENDING, "host_busy", wait=busy.wait)
+        return PageResult(article_id, FullTextStatus.PENDING, "host_busy", wait=busy.wait)
     except FetchError as error:
         return _failed(article, error.code)
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in HTML_TYPES:
-        return _finish(article, Status.FAILED, "not_html")
+        return _finish(article, FullTextStatus.FAILED, "not_html")
     try:
         extraction = extract_article(
             response.body,
             url=response.url,
             headers=response.headers,
-            body_selector=article.source.body_selector,
-            drop_selector=article.source.drop_selector,
+            body_selector=article.outlet.body_selector,
+            drop_selector=article.outlet.drop_selector,
         )
     except Exception:
         # A bug, not a bad page: recorded like any failure, the traceback logged.
         logger.exception("extraction of article %s crashed", article_id)
-        return _finish(article, Status.FAILED, "internal_error")
+        return _finish(article, FullTextStatus.FAILED, "internal_error")
     return keep_extraction(article, extraction)
 
 
@@ -120,7 +121,7 @@ def keep_extraction(article: Article, extraction: Extraction) -> PageResult:
     when the feed lacked them."""
     with transaction.atomic():
         current = Article.objects.select_for_update().filter(id=article.id).first()
-        if current is None or current.fulltext_status != Status.PENDING:
+        if current is None or current.fulltext_status != FullTextStatus.PENDING:
             return PageResult(article.id, "skipped")
         fields: dict[str, object] = {}
         if extraction.author and not current.author:
@@ -132,13 +133,13 @@ def keep_extraction(article: Article, extraction: Extraction) -> PageResult:
         if extraction.lead_image and not current.article_images.exists():
             images.append(extraction.lead_image)
         if not extraction.found:
-            status, code = Status.FAILED, NO_ARTICLE_FOUND
+            status, code = FullTextStatus.FAILED, NO_ARTICLE_FOUND
         elif _clearly_longer(extraction.text, _feed_text_length(current)):
-            status, code = Status.EXTRACTED, "extracted"
+            status, code = FullTextStatus.EXTRACTED, "extracted"
             fields.update(body_html=extraction.body_html, page_body=True)
             images.extend(url for url in extraction.image_urls if url not in images)
         else:
-            status, code = Status.KEPT, "kept_summary_longer"
+            status, code = FullTextStatus.KEPT, "kept_summary_longer"
         new_image_ids = link_images({current.id: images}) if images else ()
         Article.objects.filter(id=current.id).update(
             **fitted(Article, fields),
@@ -169,20 +170,23 @@ def _clearly_longer(text: str, than: int) -> bool:
 def _failed(article: Article, code: str) -> PageResult:
     attempts = article.fulltext_attempts + 1
     if is_retryable(code) and attempts < settings.FULLTEXT_MAX_ATTEMPTS:
-        Article.objects.filter(id=article.id, fulltext_status=Status.PENDING).update(
+        Article.objects.filter(id=article.id, fulltext_status=FullTextStatus.PENDING).update(
             fulltext_code=code, fulltext_attempts=attempts, fulltext_at=timezone.now()
         )
         return PageResult(
-            article.id, Status.PENDING, code, retry_in=RETRY_BASE_SECONDS * 2 ** (attempts - 1)
+            article.id,
+            FullTextStatus.PENDING,
+            code,
+            retry_in=RETRY_BASE_SECONDS * 2 ** (attempts - 1),
         )
-    return _finish(article, Status.FAILED, code, attempts=attempts)
+    return _finish(article, FullTextStatus.FAILED, code, attempts=attempts)
 
 
 def _finish(
     article: Article, status: str, code: str, *, attempts: int | None = None
 ) -> PageResult:
     logger.info("full text of article %s: %s", article.id, code)
-    Article.objects.filter(id=article.id, fulltext_status=Status.PENDING).update(
+    Article.objects.filter(id=article.id, fulltext_status=FullTextStatus.PENDING).update(
         fulltext_status=status,
         fulltext_code=code,
         fulltext_attempts=attempts if attempts is not None else article.fulltext_attempts,
@@ -193,7 +197,7 @@ def _finish(
 
 def queue_again(
     *,
-    source: Source | None = None,
+    outlet: Outlet | None = None,
     article_ids: Iterable[int] | None = None,
     limit: int | None = None,
 ) -> list[int]:
@@ -201,9 +205,9 @@ def queue_again(
     changed a selector, or turned full text on): one outlet's newest ``limit``
     (FULLTEXT_RERUN_LIMIT), or the given articles. Only outlets with full text on.
     Returns the ids now pending; the caller queues their tasks."""
-    articles = Article.objects.filter(source__full_text=True)
-    if source is not None:
-        articles = articles.filter(source=source)
+    articles = Article.objects.filter(outlet__full_text=True)
+    if outlet is not None:
+        articles = articles.filter(outlet=outlet)
     if article_ids is not None:
         articles = articles.filter(id__in=list(article_ids))
     ids = list(
@@ -212,7 +216,7 @@ def queue_again(
         .values_list("id", flat=True)[: limit or settings.FULLTEXT_RERUN_LIMIT]
     )
     Article.objects.filter(id__in=ids).update(
-        fulltext_status=Status.PENDING,
+        fulltext_status=FullTextStatus.PENDING,
         fulltext_code="",
         fulltext_attempts=0,
         fulltext_at=timezone.now(),
@@ -225,9 +229,9 @@ def stranded_page_ids(now: datetime | None = None, limit: int = 100) -> list[int
     now = now or timezone.now()
     stale = Q(fulltext_at__isnull=True) | Q(fulltext_at__lt=now - STRANDED_AFTER)
     return list(
-        Article.objects.filter(stale, fulltext_status=Status.PENDING).values_list("id", flat=True)[
-            :limit
-        ]
+        Article.objects.filter(stale, fulltext_status=FullTextStatus.PENDING).values_list(
+            "id", flat=True
+        )[:limit]
     )
 
 

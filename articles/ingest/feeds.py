@@ -26,17 +26,18 @@ from django.utils import timezone
 from articles.ingest.parse import parse_feed
 from articles.ingest.store import StoreResult, store_entries
 from articles.lib.http import FetchError, FetchResult, fetch_url
-from articles.models import ContentVersion, FetchLog, Source
+from articles.models import ContentVersion, FetchLog, Outlet
+
+FetchStatus = Outlet.FetchStatus
 
 logger = logging.getLogger(__name__)
-Status = Source.FetchStatus
 MAX_LEASE_ATTEMPTS = 3
 PAUSE_AFTER_FORBIDDEN = 3
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    source_id: int
+    outlet_id: int
     status: str
     new: int = 0
     updated: int = 0
@@ -64,7 +65,7 @@ def new_lease_owner() -> str:
     return uuid.uuid4().hex
 
 
-def claim_due_sources(now: datetime | None = None) -> list[int]:
+def claim_due_outlets(now: datetime | None = None) -> list[int]:
     """Claim every due source for one scheduling round and return their ids.
 
     The claim pushes ``next_fetch_at`` one lease period ahead with a conditional
@@ -74,18 +75,18 @@ def claim_due_sources(now: datetime | None = None) -> list[int]:
     now = now or timezone.now()
     retry_at = now + timedelta(seconds=settings.FETCH_LEASE_SECONDS)
     claimed = []
-    for source_id, next_fetch_at in Source.objects.due(now).values_list("id", "next_fetch_at"):
-        updated = Source.objects.filter(id=source_id, next_fetch_at=next_fetch_at).update(
+    for outlet_id, next_fetch_at in Outlet.objects.due(now).values_list("id", "next_fetch_at"):
+        updated = Outlet.objects.filter(id=outlet_id, next_fetch_at=next_fetch_at).update(
             next_fetch_at=retry_at
         )
         if updated:
-            claimed.append(source_id)
+            claimed.append(outlet_id)
     return claimed
 
 
 def acquire_lease(
-    source_id: int, owner: str, now: datetime | None = None, *, include_paused: bool = False
-) -> Source | None:
+    outlet_id: int, owner: str, now: datetime | None = None, *, include_paused: bool = False
+) -> Outlet | None:
     """Take the source's fetch lease; the source if ``owner`` now holds it, else None.
 
     Read, then compare-and-set on the lease as read: of two workers racing, one UPDATE
@@ -95,70 +96,72 @@ def acquire_lease(
     more attempt.
     """
     now = now or timezone.now()
-    sources = Source.objects.all() if include_paused else Source.objects.active()
-    source = sources.filter(id=source_id).first()
-    if source is None or (source.lease_expires_at and source.lease_expires_at > now):
+    outlets = Outlet.objects.all() if include_paused else Outlet.objects.active()
+    outlet = outlets.filter(id=outlet_id).first()
+    if outlet is None or (outlet.lease_expires_at and outlet.lease_expires_at > now):
         return None
-    attempts = source.lease_attempts + 1 if source.lease_owner == owner else 1
+    attempts = outlet.lease_attempts + 1 if outlet.lease_owner == owner else 1
     expires_at = now + timedelta(seconds=settings.FETCH_LEASE_SECONDS)
-    won = Source.objects.filter(
-        id=source_id, lease_owner=source.lease_owner, lease_expires_at=source.lease_expires_at
+    won = Outlet.objects.filter(
+        id=outlet_id, lease_owner=outlet.lease_owner, lease_expires_at=outlet.lease_expires_at
     ).update(lease_owner=owner, lease_expires_at=expires_at, lease_attempts=attempts)
     if not won:
         return None
-    source.lease_owner, source.lease_expires_at, source.lease_attempts = (
+    outlet.lease_owner, outlet.lease_expires_at, outlet.lease_attempts = (
         owner, expires_at, attempts
     )  # fmt: skip
-    return source
+    return outlet
 
 
-def ingest_source(
-    source_id: int, *, owner: str | None = None, include_paused: bool = False
+def ingest_outlet(
+    outlet_id: int, *, owner: str | None = None, include_paused: bool = False
 ) -> IngestResult:
     """Fetch and store one source if its lease can be taken; never raises for bad feeds.
 
     Returns a "skipped" result when another worker holds the lease (or the source is
     paused and ``include_paused`` is off)."""
     owner = owner or new_lease_owner()
-    source = acquire_lease(source_id, owner, include_paused=include_paused)
-    if source is None:
-        return IngestResult(source_id, "skipped")
+    outlet = acquire_lease(outlet_id, owner, include_paused=include_paused)
+    if outlet is None:
+        return IngestResult(outlet_id, "skipped")
     # Recording the outcome releases the lease in the same UPDATE. If even that fails
     # (database gone), the lease simply expires.
     try:
-        if source.lease_attempts > MAX_LEASE_ATTEMPTS:
+        if outlet.lease_attempts > MAX_LEASE_ATTEMPTS:
             # This fetch killed its worker every time (Celery #8969): stop redelivering
             # it, record the failure and let the backoff schedule the next try.
-            return Attempt(source, owner).failed("worker_lost")
-        return _ingest_leased(Attempt(source, owner))
+            return Attempt(outlet, owner).failed("worker_lost")
+        return _ingest_leased(Attempt(outlet, owner))
     except Exception:
         # A bug, not a bad feed: record it on the source like any failure so staff see
         # it, log the traceback, and let the other sources go on.
-        logger.exception("ingest of source %s crashed", source_id)
-        return Attempt(source, owner).failed("internal_error")
+        logger.exception("ingest of source %s crashed", outlet_id)
+        return Attempt(outlet, owner).failed("internal_error")
 
 
 def _ingest_leased(attempt: Attempt) -> IngestResult:
-    source = attempt.source
+    outlet = attempt.outlet
     try:
-        response = fetch_url(source.feed_url, etag=source.etag, last_modified=source.last_modified)
+        response = fetch_url(outlet.feed_url, etag=outlet.etag, last_modified=outlet.last_modified)
     except FetchError as error:
         return attempt.failed(error.code, http_status=error.http_status)
     if response.is_not_modified:
         # A 304 may omit the validators; keep the ones we sent.
         return attempt.finished(
-            Status.NOT_MODIFIED,
+            FetchStatus.NOT_MODIFIED,
             response,
-            etag=response.etag or source.etag,
-            last_modified=response.last_modified or source.last_modified,
+            etag=response.etag or outlet.etag,
+            last_modified=response.last_modified or outlet.last_modified,
         )
     etag, last_modified = response.etag, response.last_modified
     body_hash = hashlib.sha256(response.body).hexdigest()
-    if body_hash == source.body_hash:
-        return attempt.finished(Status.UNCHANGED, response, etag=etag, last_modified=last_modified)
+    if body_hash == outlet.body_hash:
+        return attempt.finished(
+            FetchStatus.UNCHANGED, response, etag=etag, last_modified=last_modified
+        )
     try:
         stored = ingest_bytes(
-            source,
+            outlet,
             response.body,
             headers=response.headers,
             url=response.url,
@@ -167,7 +170,7 @@ def _ingest_leased(attempt: Attempt) -> IngestResult:
     except NotAFeedError as refused:
         return attempt.failed(refused.code, http_status=response.status)
     return attempt.finished(
-        Status.OK,
+        FetchStatus.OK,
         response,
         stored=stored,
         etag=etag,
@@ -185,7 +188,7 @@ class NotAFeedError(Exception):
 
 
 def ingest_bytes(
-    source: Source,
+    outlet: Outlet,
     body: bytes,
     *,
     headers: Mapping[str, str] | None = None,
@@ -197,19 +200,19 @@ def ingest_bytes(
     fetched_at = fetched_at or timezone.now()
     parsed = parse_feed(
         body,
-        url=url or source.feed_url,
+        url=url or outlet.feed_url,
         headers=headers,
         fetched_at=fetched_at,
-        language=source.language,
+        language=outlet.language,
         max_entries=settings.FETCH_MAX_ENTRIES,
     )
     if parsed.error_code:
         raise NotAFeedError(parsed.error_code)
-    stored = store_entries(source, parsed.entries, fetched_at=fetched_at)
+    stored = store_entries(outlet, parsed.entries, fetched_at=fetched_at)
     if not parsed.dropped:
         return stored
     logger.warning(
-        "%s: %d entries could not be read %s", source.slug, parsed.dropped_count, parsed.dropped
+        "%s: %d entries could not be read %s", outlet.slug, parsed.dropped_count, parsed.dropped
     )
     main_code = max(parsed.dropped, key=lambda pair: pair[1])[0]
     return dataclasses.replace(stored, dropped=parsed.dropped_count, dropped_code=main_code)
@@ -228,15 +231,15 @@ def next_fetch_delay(consecutive_failures: int) -> timedelta:
 class Attempt:
     """One fetch of one source, timed from its creation, and how it ended."""
 
-    def __init__(self, source: Source, lease_owner: str) -> None:
-        self.source = source
+    def __init__(self, outlet: Outlet, lease_owner: str) -> None:
+        self.outlet = outlet
         self.lease_owner = lease_owner
         self.started_at = timezone.now()
         self.clock = time.monotonic()
 
     def failed(self, code: str, *, http_status: int | None = None) -> IngestResult:
-        logger.info("fetch of %s failed: %s", self.source.slug, code)
-        return self._record(Status.ERROR, http_status, 0, StoreResult(), {}, error_code=code)
+        logger.info("fetch of %s failed: %s", self.outlet.slug, code)
+        return self._record(FetchStatus.ERROR, http_status, 0, StoreResult(), {}, error_code=code)
 
     def finished(
         self,
@@ -261,8 +264,8 @@ class Attempt:
         state: Mapping[str, str],
         error_code: str = "",
     ) -> IngestResult:
-        source = self.source
-        failures = source.consecutive_failures + 1 if status == Status.ERROR else 0
+        outlet = self.outlet
+        failures = outlet.consecutive_failures + 1 if status == FetchStatus.ERROR else 0
         now = timezone.now()
         fields: dict[str, object] = {
             "last_status": status,
@@ -272,21 +275,21 @@ class Attempt:
             "next_fetch_at": now + next_fetch_delay(failures),
             **state,
         }
-        if status != Status.ERROR:
+        if status != FetchStatus.ERROR:
             fields["last_success_at"] = now
-        refused_again = error_code == source.last_error_code == "http_403"
+        refused_again = error_code == outlet.last_error_code == "http_403"
         if refused_again and failures >= PAUSE_AFTER_FORBIDDEN:
             # An outlet that keeps refusing us (bot challenge): pause, never bypass;
             # staff see why in admin and can activate it again.
-            fields["status"] = Source.Status.PAUSED
-            logger.warning("source %s paused after %d refusals", source.slug, failures)
+            fields["status"] = Outlet.Status.PAUSED
+            logger.warning("source %s paused after %d refusals", outlet.slug, failures)
         with transaction.atomic():
             # Free the lease in the same UPDATE, unless it expired and is someone else's.
-            ours = Source.objects.filter(id=source.id, lease_owner=self.lease_owner)
+            ours = Outlet.objects.filter(id=outlet.id, lease_owner=self.lease_owner)
             if not ours.update(**fields, lease_owner="", lease_expires_at=None, lease_attempts=0):
-                Source.objects.filter(id=source.id).update(**fields)
+                Outlet.objects.filter(id=outlet.id).update(**fields)
             FetchLog.objects.create(
-                source=source,
+                outlet=outlet,
                 started_at=self.started_at,
                 duration_ms=int((time.monotonic() - self.clock) * 1000),
                 status=status,
@@ -298,10 +301,10 @@ class Attempt:
                 dropped_code=stored.dropped_code,
                 error_code=error_code,
             )
-            if fields.get("status") == Source.Status.PAUSED:
+            if fields.get("status") == Outlet.Status.PAUSED:
                 ContentVersion.objects.bump()  # the outlet leaves the reader's lists
         return IngestResult(
-            source.id,
+            outlet.id,
             status,
             stored.new,
             stored.updated,
@@ -317,7 +320,7 @@ def trim_fetch_logs() -> int:
     ranked = FetchLog.objects.annotate(
         rank=Window(
             RowNumber(),
-            partition_by=F("source_id"),
+            partition_by=F("outlet_id"),
             order_by=[F("started_at").desc(), F("id").desc()],
         )
     ).filter(rank__gt=settings.FETCH_LOG_KEEP)

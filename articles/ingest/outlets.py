@@ -1,4 +1,5 @@
-"""The default outlet roster (shared/data/outlets.md) and the canonical sections."""
+"""The default outlet roster (docs/outlets.md says how sure we are of each feed) and the
+canonical sections."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from articles.lib.text import normalize_label
 
 
 @dataclass(frozen=True)
-class Outlet:
+class RosterEntry:
     slug: str
     name: str
     name_latin: str
@@ -29,29 +30,29 @@ BOT_CHALLENGED = frozenset({"hespress", "medias24"})
 
 # fmt: off
 OUTLETS = (
-    Outlet("hespress", "هسبريس", "Hespress", "https://hespress.com", "https://hespress.com/feed", "ar", "verified"),
-    Outlet("hespress-fr", "Hespress FR", "Hespress FR", "https://fr.hespress.com", "https://fr.hespress.com/feed", "fr", "verified"),
-    Outlet("alyaoum24", "اليوم 24", "Alyaoum24", "https://www.alyaoum24.com", "https://www.alyaoum24.com/feed", "ar", "seen"),
-    Outlet("goud", "كود", "Goud", "https://www.goud.ma", "https://www.goud.ma/feed/", "ar", "seen"),
-    Outlet("al3omk", "العمق المغربي", "Al3omk", "https://al3omk.com", "https://al3omk.com/feed", "ar", "seen"),
-    Outlet("telquel", "تيل كيل", "TelQuel", "https://telquel.ma", "https://telquel.ma/feed/", "fr", "seen"),
-    Outlet("almaghreb24", "المغرب 24", "Almaghreb24", "https://www.almaghreb24.com", "https://www.almaghreb24.com/feed/", "ar", "seen"),
-    Outlet("akhbarona", "أخبارنا", "Akhbarona", "https://www.akhbarona.com", "https://www.akhbarona.com/feed/index.rss", "ar", "seen"),
-    Outlet("hibapress", "هبة بريس", "Hibapress", "https://ar.hibapress.com", "https://ar.hibapress.com/feed", "ar", "cited"),
-    Outlet("alayam24", "الأيام 24", "Alayam24", "https://www.alayam24.com", "https://www.alayam24.com/feed", "ar", "cited"),
-    Outlet("barlamane", "برلمان.كوم", "Barlamane", "https://www.barlamane.com", "https://www.barlamane.com/feed", "ar", "cited"),
-    Outlet("assabah", "الصباح", "Assabah", "https://assabah.ma", "https://assabah.ma/feed", "ar", "cited"),
-    Outlet("madar21", "مدار 21", "Madar21", "https://madar21.com", "https://madar21.com/feed", "ar", "cited"),
-    Outlet("kech24", "كشـ24", "Kech24", "https://kech24.com", "https://kech24.com/feed", "ar", "cited"),
-    Outlet("agadir24", "أكادير 24", "Agadir24", "https://agadir24.info", "https://agadir24.info/feed", "ar", "cited"),
-    Outlet("medias24", "ميديا 24", "Médias24", "https://medias24.com", "https://medias24.com/feed/", "fr", "cited"),
-    Outlet("ledesk", "لوديسك", "Le Desk", "https://ledesk.ma", "https://ledesk.ma/feed/", "fr", "cited"),
-    Outlet("challenge", "تشالنج", "Challenge", "https://www.challenge.ma", "https://www.challenge.ma/feed", "fr", "cited"),
-    Outlet("leseco", "ليزيكو", "LesEco", "https://leseco.ma", "https://leseco.ma/feed/", "fr", "cited"),
-    Outlet("febrayer", "فبراير", "Febrayer", "https://www.febrayer.com", "https://www.febrayer.com/feed", "ar", "guess"),
-    Outlet("rue20", "زنقة 20", "Rue20", "https://www.rue20.com", "https://www.rue20.com/feed", "ar", "guess"),
-    Outlet("ahdath", "الأحداث المغربية", "Ahdath", "https://ahdath.info", "https://ahdath.info/feed", "ar", "guess"),
-    Outlet("hesport", "هسبورت", "Hesport", "https://hesport.com", "https://hesport.com/feed", "ar", "guess"),
+    RosterEntry("hespress", "هسبريس", "Hespress", "https://hespress.com", "https://hespress.com/feed", "ar", "verified"),
+    RosterEntry("hespress-fr", "Hespress FR", "Hespress FR", "https://fr.hespress.com", "https://fr.hespress.com/feed", "fr", "verified"),
+    RosterEntry("alyaoum24", "اليوم 24", "Alyaoum24", "https://www.alyaoum24.com", "https://www.alyaoum24.com/feed", "ar", "seen"),
+    RosterEntry("goud", "كود", "Goud", "https://www.goud.ma", "https://www.goud.ma/feed/", "ar", "seen"),
+    RosterEntry("al3omk", "العمق المغربي", "Al3omk", "https://al3omk.com", "https://al3omk.com/feed", "ar", "seen"),
+    RosterEntry("telquel", "تيل كيل", "TelQuel", "https://telquel.ma", "https://telquel.ma/feed/", "fr", "seen"),
+    RosterEntry("almaghreb24", "المغرب 24", "Almaghreb24", "https://www.almaghreb24.com", "https://www.almaghreb24.com/feed/", "ar", "seen"),
+    RosterEntry("akhbarona", "أخبارنا", "Akhbarona", "https://www.akhbarona.com", "https://www.akhbarona.com/feed/index.rss", "ar", "seen"),
+    RosterEntry("hibapress", "هبة بريس", "Hibapress", "https://ar.hibapress.com", "https://ar.hibapress.com/feed", "ar", "cited"),
+    RosterEntry("alayam24", "الأيام 24", "Alayam24", "https://www.alayam24.com", "https://www.alayam24.com/feed", "ar", "cited"),
+    RosterEntry("barlamane", "برلمان.كوم", "Barlamane", "https://www.barlamane.com", "https://www.barlamane.com/feed", "ar", "cited"),
+    RosterEntry("assabah", "الصباح", "Assabah", "https://assabah.ma", "https://assabah.ma/feed", "ar", "cited"),
+    RosterEntry("madar21", "مدار 21", "Madar21", "https://madar21.com", "https://madar21.com/feed", "ar", "cited"),
+    RosterEntry("kech24", "كشـ24", "Kech24", "https://kech24.com", "https://kech24.com/feed", "ar", "cited"),
+    RosterEntry("agadir24", "أكادير 24", "Agadir24", "https://agadir24.info", "https://agadir24.info/feed", "ar", "cited"),
+    RosterEntry("medias24", "ميديا 24", "Médias24", "https://medias24.com", "https://medias24.com/feed/", "fr", "cited"),
+    RosterEntry("ledesk", "لوديسك", "Le Desk", "https://ledesk.ma", "https://ledesk.ma/feed/", "fr", "cited"),
+    RosterEntry("challenge", "تشالنج", "Challenge", "https://www.challenge.ma", "https://www.challenge.ma/feed", "fr", "cited"),
+    RosterEntry("leseco", "ليزيكو", "LesEco", "https://leseco.ma", "https://leseco.ma/feed/", "fr", "cited"),
+    RosterEntry("febrayer", "فبراير", "Febrayer", "https://www.febrayer.com", "https://www.febrayer.com/feed", "ar", "guess"),
+    RosterEntry("rue20", "زنقة 20", "Rue20", "https://www.rue20.com", "https://www.rue20.com/feed", "ar", "guess"),
+    RosterEntry("ahdath", "الأحداث المغربية", "Ahdath", "https://ahdath.info", "https://ahdath.info/feed", "ar", "guess"),
+    RosterEntry("hesport", "هسبورت", "Hesport", "https://hesport.com", "https://hesport.com/feed", "ar", "guess"),
 )
 
 # (slug, Arabic name, French name, aliases as outlets write them)
@@ -72,14 +73,14 @@ SECTIONS = (
 # fmt: on
 
 
-def load_sections(category_model: Any, alias_model: Any) -> None:
+def load_sections(section_model: Any, alias_model: Any) -> None:
     """Create the canonical sections and their global aliases; idempotent. Takes the
-    model classes so that the data migration can pass its historical models."""
+    model classes (the test suite passes the live ones)."""
     for position, (slug, name, name_fr, aliases) in enumerate(SECTIONS):
-        category, _ = category_model.objects.get_or_create(
+        section, _ = section_model.objects.get_or_create(
             slug=slug, defaults={"name": name, "name_fr": name_fr, "position": position}
         )
         for label in {normalize_label(a) for a in (name, name_fr, *aliases)}:
             alias_model.objects.get_or_create(
-                source=None, label=label, defaults={"category": category}
+                outlet=None, label=label, defaults={"section": section}
             )

@@ -10,30 +10,30 @@ from django.utils import timezone
 
 from articles.images.copy import copy_image
 from articles.ingest.feeds import ingest_bytes
-from articles.ingest.outlets import OUTLETS, Outlet
+from articles.ingest.outlets import OUTLETS, RosterEntry
 from articles.ingest.store import StoreResult
-from articles.models import ContentVersion, Image, Source, is_reserved_slug
+from articles.models import ContentVersion, Image, Outlet, is_reserved_slug
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
 
 
 class ReservedSlugError(ValueError):
-    """A roster outlet would take one of the site's own addresses."""
+    """A roster entry would take one of the site's own addresses."""
 
 
-def load_outlets(outlets: tuple[Outlet, ...] = OUTLETS) -> int:
+def load_outlets(entries: tuple[RosterEntry, ...] = OUTLETS) -> int:
     """Create the roster's sources that don't exist yet; staff edits are kept.
     Returns how many were created. Refuses the whole roster, before writing anything,
-    if an outlet's slug is one of the site's own words."""
-    reserved = [outlet.slug for outlet in outlets if is_reserved_slug(outlet.slug)]
+    if an entry's slug is one of the site's own words."""
+    reserved = [entry.slug for entry in entries if is_reserved_slug(entry.slug)]
     if reserved:
         raise ReservedSlugError(
             f"reserved slug(s) {', '.join(reserved)}: these are the site's own addresses"
         )
     created = 0
-    for outlet in outlets:
-        _source, was_created = Source.objects.get_or_create(
-            slug=outlet.slug, defaults=_source_fields(outlet)
+    for entry in entries:
+        _outlet, was_created = Outlet.objects.get_or_create(
+            slug=entry.slug, defaults=_outlet_fields(entry)
         )
         created += was_created
     if created:
@@ -41,14 +41,14 @@ def load_outlets(outlets: tuple[Outlet, ...] = OUTLETS) -> int:
     return created
 
 
-def _source_fields(outlet: Outlet) -> dict[str, object]:
+def _outlet_fields(entry: RosterEntry) -> dict[str, object]:
     return {
-        "name": outlet.name,
-        "name_latin": outlet.name_latin,
-        "site_url": outlet.site_url,
-        "feed_url": outlet.feed_url,
-        "language": outlet.language,
-        "status": Source.Status.ACTIVE if outlet.is_active_default else Source.Status.PAUSED,
+        "name": entry.name,
+        "name_latin": entry.name_latin,
+        "site_url": entry.site_url,
+        "feed_url": entry.feed_url,
+        "language": entry.language,
+        "status": Outlet.Status.ACTIVE if entry.is_active_default else Outlet.Status.PAUSED,
     }
 
 
@@ -61,23 +61,21 @@ class DemoLoad:
 def load_demo(demo_dir: Path = DEMO_DIR) -> list[DemoLoad]:
     """Store the bundled feed snapshots through the normal parse/store path.
 
-    Each file is named after its outlet's slug. Fetch state is left alone, so the
+    Each file is named after its entry's slug. Fetch state is left alone, so the
     scheduler still fetches the live feed when the network allows. Images are copied
     by the normal copy code, from bundled pictures instead of the network.
     """
-    by_slug = {outlet.slug: outlet for outlet in OUTLETS}
+    by_slug = {entry.slug: entry for entry in OUTLETS}
     loads = []
     now = timezone.now()
     for path in sorted(demo_dir.glob("*.xml")):
-        outlet = by_slug.get(path.stem)
-        if outlet is None:
+        entry = by_slug.get(path.stem)
+        if entry is None:
             continue
-        source, _ = Source.objects.get_or_create(slug=outlet.slug, defaults=_source_fields(outlet))
-        loads.append(
-            DemoLoad(outlet.slug, ingest_bytes(source, path.read_bytes(), fetched_at=now))
-        )
+        outlet, _ = Outlet.objects.get_or_create(slug=entry.slug, defaults=_outlet_fields(entry))
+        loads.append(DemoLoad(entry.slug, ingest_bytes(outlet, path.read_bytes(), fetched_at=now)))
     pending = Image.objects.filter(
-        status=Image.Status.PENDING, articles__source__slug__in=[load.slug for load in loads]
+        status=Image.Status.PENDING, articles__outlet__slug__in=[load.slug for load in loads]
     ).distinct()
     for image_id in pending.values_list("id", flat=True):
         copy_image(image_id, download=bundled_picture)

@@ -22,23 +22,23 @@ from articles.lib.text import normalize_label, plain_text
 from articles.models import (
     Article,
     ArticleImage,
-    CategoryAlias,
     ContentVersion,
     FullTextStatus,
     Image,
-    Source,
+    Outlet,
+    SectionAlias,
 )
 from articles.search.index import index_articles
 
 ARTICLE_FIELDS = (
-    "source", "key", "url", "title", "summary", "body_html", "author", "language",
-    "category", "published_at", "fetched_at", "updated_at", "content_hash",
+    "outlet", "key", "url", "title", "summary", "body_html", "author", "language",
+    "section", "published_at", "fetched_at", "updated_at", "content_hash",
 )  # fmt: skip
 
 
 # Everything but the identity and the first-seen time.
 ARTICLE_UPDATE_FIELDS = tuple(
-    f for f in ARTICLE_FIELDS if f not in ("source", "key", "fetched_at")
+    f for f in ARTICLE_FIELDS if f not in ("outlet", "key", "fetched_at")
 )
 
 
@@ -56,7 +56,7 @@ class StoreResult:
 
 
 def store_entries(
-    source: Source, entries: Sequence[ParsedEntry], *, fetched_at: datetime
+    outlet: Outlet, entries: Sequence[ParsedEntry], *, fetched_at: datetime
 ) -> StoreResult:
     """Insert new entries and update changed ones for ``source``, in one transaction."""
     if not entries:
@@ -64,24 +64,24 @@ def store_entries(
     keys = [entry.key for entry in entries]
     with transaction.atomic():
         existing = dict(
-            Article.objects.filter(source=source, key__in=keys).values_list("key", "content_hash")
+            Article.objects.filter(outlet=outlet, key__in=keys).values_list("key", "content_hash")
         )
         changed = [e for e in entries if existing.get(e.key) != e.content_hash]
         if not changed:
             return StoreResult(unchanged=len(entries))
-        aliases = category_aliases(source)
+        aliases = section_aliases(outlet)
         insert_rows(
             Article,
             ARTICLE_FIELDS,
             # Rows in key order, so that concurrent writers lock them in one order.
-            (_article_row(source, e, aliases, fetched_at) for e in sorted(changed, key=_key)),
-            conflict=("source", "key"),
+            (_article_row(outlet, e, aliases, fetched_at) for e in sorted(changed, key=_key)),
+            conflict=("outlet", "key"),
             update=ARTICLE_UPDATE_FIELDS,
             # A body taken from the outlet's page outlives the feed's teaser.
             keep_if={"body_html": "page_body"},
         )
         ids = dict(
-            Article.objects.filter(source=source, key__in=[e.key for e in changed]).values_list(
+            Article.objects.filter(outlet=outlet, key__in=[e.key for e in changed]).values_list(
                 "key", "id"
             )
         )
@@ -90,7 +90,7 @@ def store_entries(
             replace=[ids[key] for key in existing if key in ids],
             fresh=True,
         )
-        page_ids = queue_pages(source, changed, ids) if source.full_text else ()
+        page_ids = queue_pages(outlet, changed, ids) if outlet.full_text else ()
         index_articles(ids.values())
         # Last, in the same transaction: pages cached under the new number see these rows.
         ContentVersion.objects.bump()
@@ -105,7 +105,7 @@ def store_entries(
 
 
 def queue_pages(
-    source: Source, entries: Sequence[ParsedEntry], ids: dict[str, int]
+    outlet: Outlet, entries: Sequence[ParsedEntry], ids: dict[str, int]
 ) -> tuple[int, ...]:
     """Mark the stored entries of a full-text outlet: those whose feed body is the
     whole article keep it; the others wait for their page. Returns the waiting ids."""
@@ -123,13 +123,13 @@ def queue_pages(
     return tuple(waiting)
 
 
-def category_aliases(source: Source) -> dict[str, int]:
+def section_aliases(outlet: Outlet) -> dict[str, int]:
     """Normalised label -> category id; the outlet's own aliases override global ones."""
-    rows = CategoryAlias.objects.filter(Q(source__isnull=True) | Q(source=source)).values_list(
-        "source_id", "label", "category_id"
+    rows = SectionAlias.objects.filter(Q(outlet__isnull=True) | Q(outlet=outlet)).values_list(
+        "outlet_id", "label", "section_id"
     )
     # Global rows first (source_id None), so the outlet's own ones overwrite them.
-    return {label: category for _, label, category in sorted(rows, key=lambda r: r[0] is not None)}
+    return {label: section for _, label, section in sorted(rows, key=lambda r: r[0] is not None)}
 
 
 def _key(entry: ParsedEntry) -> str:
@@ -137,15 +137,15 @@ def _key(entry: ParsedEntry) -> str:
 
 
 def _article_row(
-    source: Source, entry: ParsedEntry, aliases: dict[str, int], fetched_at: datetime
+    outlet: Outlet, entry: ParsedEntry, aliases: dict[str, int], fetched_at: datetime
 ) -> tuple[Any, ...]:
-    category_id = next(
+    section_id = next(
         (aliases[label] for label in map(normalize_label, entry.categories) if label in aliases),
         None,
     )
     return (
-        source.id, entry.key, entry.url, entry.title, entry.summary, entry.body_html,
-        entry.author, entry.language, category_id, entry.published_at, fetched_at,
+        outlet.id, entry.key, entry.url, entry.title, entry.summary, entry.body_html,
+        entry.author, entry.language, section_id, entry.published_at, fetched_at,
         fetched_at, entry.content_hash,
     )  # fmt: skip
 

@@ -15,8 +15,13 @@ def drop_index(apps, schema_editor):
 
 
 def index_existing(apps, schema_editor):
-    """Existing articles, through the current normalisation (the same code as ingest)."""
-    index.rebuild(apps.get_model("articles", "Article").objects.all())
+    """Existing articles, through the current normalisation (the same code as ingest).
+    The live index reads outlet_id and section_id: at this point in history the fields
+    are source and category, so the rows are given those names."""
+    articles = apps.get_model("articles", "Article").objects.annotate(
+        outlet_id=models.F("source_id"), section_id=models.F("category_id")
+    )
+    index.rebuild(articles)
 
 
 class Migration(migrations.Migration):

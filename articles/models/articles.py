@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from articles.models.images import Image
-from articles.models.outlets import Category, Language, Source, outlet_path
+from articles.models.outlets import Language, Outlet, Section, outlet_path
 
 
 class FullTextStatus(models.TextChoices):
@@ -29,7 +29,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def newest(self) -> ArticleQuerySet:
         """Visible articles, newest first, with their outlet and section."""
-        return self.visible().select_related("source", "category").order_by("-published_at", "-id")
+        return self.visible().select_related("outlet", "section").order_by("-published_at", "-id")
 
     def listed(self) -> ArticleQuerySet:
         """Newest first, with what a list of headlines shows (not the body)."""
@@ -49,7 +49,11 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 
 class Article(models.Model):
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
+    # Columns keep their first names (source_id, category_id): renamed in code only.
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.CASCADE, related_name="articles",
+        db_column="source_id", verbose_name="source",  # old names kept
+    )  # fmt: skip
     key = models.CharField(
         _("المفتاح"), max_length=255, help_text=_("guid أو الرابط القانوني، فريد لكل مصدر")
     )
@@ -61,8 +65,9 @@ class Article(models.Model):
     language = models.CharField(
         _("اللغة"), max_length=2, choices=Language.choices, default=Language.ARABIC
     )
-    category = models.ForeignKey(
-        Category,
+    section = models.ForeignKey(
+        Section,
+        db_column="category_id",  # old names kept
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -105,18 +110,18 @@ class Article(models.Model):
         verbose_name = _("مقال")
         verbose_name_plural = _("المقالات")
         constraints = [
-            models.UniqueConstraint(fields=["source", "key"], name="article_unique_key"),
+            models.UniqueConstraint(fields=["outlet", "key"], name="article_unique_key"),
         ]
         indexes = [
             # ArticleQuerySet.newest(): the home page and the ticker.
             models.Index(fields=["-published_at", "-id"], name="article_latest_idx"),
             # Outlet pages (keyset pages, newest first) and each outlet's latest headline.
             models.Index(
-                fields=["source", "-published_at", "-id"], name="article_source_page_idx"
+                fields=["outlet", "-published_at", "-id"], name="article_source_page_idx"
             ),
             # Section pages (keyset pages, newest first) and the home page's sections.
             models.Index(
-                fields=["category", "-published_at", "-id"], name="article_category_page_idx"
+                fields=["section", "-published_at", "-id"], name="article_category_page_idx"
             ),
             # The scheduler's sweep for full-text work whose task was lost: a few rows.
             models.Index(
@@ -132,12 +137,12 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         # The article route is <outlet>/<id>/ under the outlet's (articles.site.urls):
         # a list page builds dozens of these, and reversing each costs 45 µs.
-        return f"{outlet_path(self.source.slug, get_language())}{self.pk}/"
+        return f"{outlet_path(self.outlet.slug, get_language())}{self.pk}/"
 
     @property
     def byline_author(self) -> str:
         """The author, unless the feed names the outlet itself as the author."""
-        if self.author in (self.source.name, self.source.name_latin):
+        if self.author in (self.outlet.name, self.outlet.name_latin):
             return ""
         return self.author
 

@@ -50,22 +50,22 @@ def outlet_path(slug: str, language: str | None) -> str:
         return reverse("articles:outlet", args=[slug])
 
 
-class SourceQuerySet(models.QuerySet["Source"]):
-    def active(self) -> SourceQuerySet:
-        return self.filter(status=Source.Status.ACTIVE)
+class OutletQuerySet(models.QuerySet["Outlet"]):
+    def active(self) -> OutletQuerySet:
+        return self.filter(status=Outlet.Status.ACTIVE)
 
-    def due(self, now: datetime) -> SourceQuerySet:
+    def due(self, now: datetime) -> OutletQuerySet:
         """Active sources whose next fetch time has come and that nobody holds a lease on."""
         return self.active().filter(
             Q(next_fetch_at__isnull=True) | Q(next_fetch_at__lte=now),
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now),
         )
 
-    def failing(self) -> SourceQuerySet:
+    def failing(self) -> OutletQuerySet:
         return self.filter(consecutive_failures__gt=0)
 
 
-class Source(models.Model):
+class Outlet(models.Model):
     """A news outlet and the state of its feed."""
 
     class Status(models.TextChoices):
@@ -137,14 +137,16 @@ class Source(models.Model):
                     "مثل .related-posts, .share-bar"),
     )  # fmt: skip
 
-    objects = SourceQuerySet.as_manager()
+    objects = OutletQuerySet.as_manager()
 
     class Meta:
+        # The table keeps its first name: a rename of the model only, in code.
+        db_table = "articles_source"
         verbose_name = _("مصدر")
         verbose_name_plural = _("المصادر")
         ordering = ["name"]
         indexes = [
-            # SourceQuerySet.due(): the scheduler's query every minute.
+            # OutletQuerySet.due(): the scheduler's query every minute.
             models.Index(fields=["status", "next_fetch_at"], name="source_due_idx"),
         ]
 
@@ -166,7 +168,7 @@ class Source(models.Model):
         return self.name
 
 
-class Category(models.Model):
+class Section(models.Model):
     """One of the canonical Moroccan news sections."""
 
     slug = models.SlugField(max_length=50, unique=True)
@@ -175,6 +177,7 @@ class Category(models.Model):
     position = models.PositiveSmallIntegerField(_("الترتيب"), default=0)
 
     class Meta:
+        db_table = "articles_category"
         verbose_name = _("قسم")
         verbose_name_plural = _("الأقسام")
         ordering = ["position", "name"]
@@ -192,44 +195,52 @@ class Category(models.Model):
         return self.name
 
 
-class CategoryAlias(models.Model):
+class SectionAlias(models.Model):
     """A category label as an outlet writes it, mapped onto a canonical section.
 
     An alias with no source applies to every outlet; an outlet's own alias wins.
     ``label`` is stored normalised by ``articles.lib.text.normalize_label``.
     """
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="aliases")
-    source = models.ForeignKey(
-        Source, on_delete=models.CASCADE, null=True, blank=True, related_name="category_aliases"
-    )
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="aliases",
+        db_column="category_id", verbose_name="category",  # old names kept
+    )  # fmt: skip
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.CASCADE, null=True, blank=True, related_name="section_aliases",
+        db_column="source_id", verbose_name="source",  # old names kept
+    )  # fmt: skip
     label = models.CharField(_("التسمية"), max_length=200)
 
     class Meta:
+        db_table = "articles_categoryalias"
         verbose_name = _("تسمية بديلة للقسم")
         verbose_name_plural = _("التسميات البديلة للأقسام")
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "label"],
+                fields=["outlet", "label"],
                 name="alias_unique_per_source",
-                condition=Q(source__isnull=False),
+                condition=Q(outlet__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["label"], name="alias_unique_global", condition=Q(source__isnull=True)
+                fields=["label"], name="alias_unique_global", condition=Q(outlet__isnull=True)
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} → {self.category}"
+        return f"{self.label} → {self.section}"
 
 
 class FetchLog(models.Model):
     """One fetch of one source; ingest keeps the last ``FETCH_LOG_KEEP`` per source."""
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="fetch_logs")
+    outlet = models.ForeignKey(
+        Outlet, on_delete=models.CASCADE, related_name="fetch_logs",
+        db_column="source_id", verbose_name="source",  # old names kept
+    )  # fmt: skip
     started_at = models.DateTimeField(_("البداية"))
     duration_ms = models.PositiveIntegerField(_("المدة (مللي ثانية)"), default=0)
-    status = models.CharField(_("النتيجة"), max_length=20, choices=Source.FetchStatus.choices)
+    status = models.CharField(_("النتيجة"), max_length=20, choices=Outlet.FetchStatus.choices)
     http_status = models.PositiveSmallIntegerField(_("رمز HTTP"), null=True, blank=True)
     bytes_received = models.PositiveIntegerField(_("البايتات"), default=0)
     new_count = models.PositiveIntegerField(_("جديد"), default=0)
@@ -245,8 +256,8 @@ class FetchLog(models.Model):
         ordering = ["-started_at"]
         indexes = [
             # Source admin page and log trimming: the latest fetches of one source.
-            models.Index(fields=["source", "-started_at"], name="fetchlog_source_latest_idx"),
+            models.Index(fields=["outlet", "-started_at"], name="fetchlog_source_latest_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+        return f"{self.outlet} {self.started_at:%Y-%m-%d %H:%M} {self.status}"

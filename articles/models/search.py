@@ -23,8 +23,8 @@ class SearchEntry(models.Model):
     )
     # Published second and id in one integer (articles.search.index.sort_key).
     sort_key = models.BigIntegerField()
-    source_id = models.BigIntegerField()
-    category_id = models.BigIntegerField(null=True)
+    outlet_id = models.BigIntegerField(db_column="source_id")  # old names
+    section_id = models.BigIntegerField(null=True, db_column="category_id")  # old names
 
     def __str__(self) -> str:
         return f"search:{self.article_id}"

@@ -25,6 +25,7 @@ from articles.models import (
     Visibility,
 )
 from articles.moderation.files import after_change, guarded
+from articles.search.index import index_articles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -96,6 +97,11 @@ def lookalikes(image: Image) -> list[Image]:
         ]  # fmt: skip
         found += list(Image.objects.filter(pk__in=close))
     return found
+
+
+def follow_copy(sender: object, image_id: int, **kwargs: object) -> None:
+    """Receiver of ``images.copy.copy_recorded`` (connected in articles.apps)."""
+    follow_hidden(image_id)
 
 
 def follow_hidden(image_id: int) -> bool:
@@ -232,8 +238,6 @@ def mark_reviewed(image: Image, actor: User | None, why: str = "") -> None:
 
 def set_article_hidden(article: Article, hidden: bool, actor: User | None, why: str = "") -> None:
     """Staff hide an article from every page, feed, sitemap and search (or show it)."""
-    from articles.search.index import index_articles
-
     with transaction.atomic():
         if not Article.objects.filter(pk=article.pk).exclude(hidden=hidden).update(hidden=hidden):
             return

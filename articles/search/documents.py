@@ -45,16 +45,16 @@ def article_id_of(key: int) -> int:
     return key & MAX_ID
 
 
-ARTICLE_COLUMNS = ("id", "title", "summary", "body_html", "published_at", "source_id",
-                   "category_id")  # fmt: skip
+ARTICLE_COLUMNS = ("id", "title", "summary", "body_html", "published_at", "outlet_id",
+                   "section_id")  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Document:
     article_id: int
     sort_key: int
-    source_id: int
-    category_id: int | None
+    outlet_id: int
+    section_id: int | None
     title: FieldTerms
     body: FieldTerms
 
@@ -65,12 +65,12 @@ def body_text(body_html: str) -> str:
 
 
 def document(row: Sequence[Any]) -> Document:
-    article_id, title, summary, body_html, published_at, source_id, category_id = row
+    article_id, title, summary, body_html, published_at, outlet_id, section_id = row
     return Document(
         article_id=article_id,
         sort_key=sort_key(published_at, article_id),
-        source_id=source_id,
-        category_id=category_id,
+        outlet_id=outlet_id,
+        section_id=section_id,
         title=field_terms(title),
         body=field_terms(f"{summary}\n{body_text(body_html)}"),
     )
@@ -78,8 +78,8 @@ def document(row: Sequence[Any]) -> Document:
 
 @dataclass(frozen=True)
 class Filters:
-    source_id: int | None = None
-    category_id: int | None = None
+    outlet_id: int | None = None
+    section_id: int | None = None
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # exclusive
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db import connection
 
+from articles.lib.sql import insert_rows
+from articles.models import SearchEntry
 from articles.search.documents import Document, Filters, day_bound
 from articles.search.words import Query
 
@@ -92,15 +94,12 @@ class SqliteBackend(_Backend):
 
     def replace(self, article_ids: Sequence[int], documents: Sequence[Document]) -> None:
         """Index ``documents`` in place of whatever ``article_ids`` had."""
-        from articles.lib.sql import insert_rows
-        from articles.models import SearchEntry
-
         # The delete trigger takes the old FTS rows with the old entries.
         SearchEntry.objects.filter(article_id__in=article_ids).delete()
         insert_rows(
             SearchEntry,
-            ("article", "sort_key", "source_id", "category_id"),
-            ((d.article_id, d.sort_key, d.source_id, d.category_id) for d in documents),
+            ("article", "sort_key", "outlet_id", "section_id"),
+            ((d.article_id, d.sort_key, d.outlet_id, d.section_id) for d in documents),
             conflict=("article",),
         )
         with connection.cursor() as cursor:
@@ -114,7 +113,7 @@ class SqliteBackend(_Backend):
                         " ".join(d.title.bare),
                         " ".join(d.body.canonical),
                         " ".join(d.body.bare),
-                        f"_s{d.source_id}" + (f" _c{d.category_id}" if d.category_id else ""),
+                        f"_s{d.outlet_id}" + (f" _c{d.section_id}" if d.section_id else ""),
                     )
                     for d in documents
                 ],
@@ -122,10 +121,10 @@ class SqliteBackend(_Backend):
 
     def _match(self, query: Query, filters: Filters) -> tuple[str, list[Any]]:
         parts = ['"' + " ".join(phrase) + '"' for phrase in query.phrases]
-        if filters.source_id is not None:
-            parts.append(f'facets : "_s{int(filters.source_id)}"')
-        if filters.category_id is not None:
-            parts.append(f'facets : "_c{int(filters.category_id)}"')
+        if filters.outlet_id is not None:
+            parts.append(f'facets : "_s{int(filters.outlet_id)}"')
+        if filters.section_id is not None:
+            parts.append(f'facets : "_c{int(filters.section_id)}"')
         return "articles_search MATCH %s", [" AND ".join(parts)]
 
 
@@ -141,8 +140,6 @@ class PostgresBackend(_Backend):
     )
 
     def replace(self, article_ids: Sequence[int], documents: Sequence[Document]) -> None:
-        from articles.models import SearchEntry
-
         found = {d.article_id for d in documents}
         gone = [i for i in article_ids if i not in found]
         if gone:
@@ -151,7 +148,7 @@ class PostgresBackend(_Backend):
             cursor.executemany(
                 self.UPSERT,
                 [
-                    (d.article_id, d.sort_key, d.source_id, d.category_id, _tsvector(d))
+                    (d.article_id, d.sort_key, d.outlet_id, d.section_id, _tsvector(d))
                     for d in documents
                 ],
             )
@@ -160,8 +157,8 @@ class PostgresBackend(_Backend):
         sql = "document @@ %s::tsquery"
         params: list[Any] = [_tsquery(query)]
         for column, value in (
-            ("source_id", filters.source_id),
-            ("category_id", filters.category_id),
+            ("source_id", filters.outlet_id),  # old names: the columns
+            ("category_id", filters.section_id),  # old names
         ):
             if value is not None:
                 sql += f" AND {column} = %s"

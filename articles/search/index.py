@@ -29,6 +29,7 @@ from typing import Any
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import QuerySet
 
+from articles.models import Article, SearchEntry
 from articles.search.documents import ARTICLE_COLUMNS, document
 from articles.search.engines import current_engine
 
@@ -80,8 +81,6 @@ def drop_schema(schema_editor: BaseDatabaseSchemaEditor) -> None:
 def index_articles(article_ids: Iterable[int], articles: QuerySet[Any] | None = None) -> int:
     """(Re)index these articles from their stored rows; ids without a row are dropped
     from the index. Call inside the transaction that wrote them. Returns the count."""
-    from articles.models import Article
-
     ids = sorted(set(article_ids))
     manager = Article.objects.all() if articles is None else articles
     if hasattr(manager, "visible"):  # not on a migration's historical model
@@ -99,8 +98,6 @@ def index_articles(article_ids: Iterable[int], articles: QuerySet[Any] | None = 
 
 def rebuild(articles: QuerySet[Any] | None = None) -> int:
     """Index every article again (after a change to the normalisation, or a restore)."""
-    from articles.models import Article, SearchEntry
-
     manager = Article.objects.all() if articles is None else articles
     SearchEntry.objects.all().delete()
     ids = list(manager.order_by("id").values_list("id", flat=True))

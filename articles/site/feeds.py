@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
-from articles.models import Article, ArticleQuerySet, Category, Source
+from articles.models import Article, ArticleQuerySet, Outlet, Section
 from articles.site import reading
 
 FEED_SIZE = 50
@@ -64,10 +64,10 @@ class ArticleFeed(Feed):  # type: ignore[type-arg]
         return item.updated_at
 
     def item_author_name(self, item: Article) -> str:
-        return item.source.display_name
+        return item.outlet.display_name
 
     def item_categories(self, item: Article) -> list[str]:
-        return [item.category.display_name] if item.category else []
+        return [item.section.display_name] if item.section else []
 
     def item_enclosures(self, item: Article) -> list[Enclosure]:
         if not item.shown_images:
@@ -77,7 +77,7 @@ class ArticleFeed(Feed):  # type: ignore[type-arg]
         return [Enclosure(url, str(image.copy_byte_size or 0), "image/webp")]
 
     def item_extra_kwargs(self, item: Article) -> dict[str, Any]:
-        return {"source_name": item.source.display_name, "source_url": item.source.feed_url}
+        return {"source_name": item.outlet.display_name, "source_url": item.outlet.feed_url}
 
 
 class LatestFeed(ArticleFeed):
@@ -92,34 +92,34 @@ class LatestFeed(ArticleFeed):
 
 
 class SectionFeed(ArticleFeed):
-    def get_object(self, request: HttpRequest, slug: str) -> Category:  # type: ignore[override]
-        return get_object_or_404(Category, slug=slug)
+    def get_object(self, request: HttpRequest, slug: str) -> Section:  # type: ignore[override]
+        return get_object_or_404(Section, slug=slug)
 
-    def articles(self, obj: Category) -> ArticleQuerySet:
-        return Article.objects.listed().filter(category=obj)
+    def articles(self, obj: Section) -> ArticleQuerySet:
+        return Article.objects.listed().filter(section=obj)
 
-    def title(self, obj: Category) -> str:
+    def title(self, obj: Section) -> str:
         return _("نيوزروم: %(section)s") % {"section": obj.display_name}
 
-    def link(self, obj: Category) -> str:
+    def link(self, obj: Section) -> str:
         return obj.get_absolute_url()
 
-    def description(self, obj: Category) -> str:
+    def description(self, obj: Section) -> str:
         return _("آخر أخبار قسم %(section)s.") % {"section": obj.display_name}
 
 
 class OutletFeed(ArticleFeed):
-    def get_object(self, request: HttpRequest, outlet: str) -> Source:  # type: ignore[override]
-        return get_object_or_404(Source, slug=outlet)
+    def get_object(self, request: HttpRequest, outlet: str) -> Outlet:  # type: ignore[override]
+        return get_object_or_404(Outlet, slug=outlet)
 
-    def articles(self, obj: Source) -> ArticleQuerySet:
-        return Article.objects.listed().filter(source=obj)
+    def articles(self, obj: Outlet) -> ArticleQuerySet:
+        return Article.objects.listed().filter(outlet=obj)
 
-    def title(self, obj: Source) -> str:
+    def title(self, obj: Outlet) -> str:
         return _("نيوزروم: %(outlet)s") % {"outlet": obj.display_name}
 
-    def link(self, obj: Source) -> str:
+    def link(self, obj: Outlet) -> str:
         return obj.get_absolute_url()
 
-    def description(self, obj: Source) -> str:
+    def description(self, obj: Outlet) -> str:
         return _("آخر ما نشره %(outlet)s.") % {"outlet": obj.display_name}

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from articles.models import Category, Source
+from articles.models import Outlet, Section
 from articles.search.documents import Filters
 from articles.search.query import Order
 from articles.search.words import MAX_QUERY_LENGTH
@@ -49,9 +49,10 @@ class SearchForm(forms.Form):
     """
 
     q = FreeTextField(label=_("كلمات البحث"), required=False)
+    # The outlet, named "source" in the address: the parameter readers' links carry.
     source = SlugChoiceField(
         label=_("المصدر"),
-        queryset=Source.objects.only("name", "name_latin", "slug"),
+        queryset=Outlet.objects.only("name", "name_latin", "slug"),
         to_field_name="slug",
         required=False,
         empty_label=_("كل المصادر"),
@@ -59,7 +60,7 @@ class SearchForm(forms.Form):
     )
     section = SlugChoiceField(
         label=_("القسم"),
-        queryset=Category.objects.all(),
+        queryset=Section.objects.all(),
         to_field_name="slug",
         required=False,
         empty_label=_("كل الأقسام"),
@@ -97,11 +98,11 @@ class SearchForm(forms.Form):
     @property
     def filters(self) -> Filters:
         data = self.cleaned_data
-        source, section = data.get("source"), data.get("section")
+        outlet, section = data.get("source"), data.get("section")
         since, until = data.get("from"), data.get("to")
         return Filters(
-            source_id=source.id if source else None,
-            category_id=section.id if section else None,
+            outlet_id=outlet.id if outlet else None,
+            section_id=section.id if section else None,
             since=_start_of(since) if since else None,
             until=_start_of(until + timedelta(days=1)) if until and until < date.max else None,
         )

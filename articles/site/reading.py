@@ -28,9 +28,9 @@ from articles.models import (
     Article,
     ArticleImage,
     ArticleQuerySet,
-    Category,
     Image,
-    Source,
+    Outlet,
+    Section,
     image_report_path,
 )
 from articles.search.documents import Filters, body_text
@@ -71,19 +71,19 @@ class Headline:
 
 @dataclass(frozen=True)
 class Navigation:
-    sections: list[Category]
-    outlets: list[Source]
+    sections: list[Section]
+    outlets: list[Outlet]
 
 
 @dataclass(frozen=True)
 class SectionBlock:
-    section: Category
+    section: Section
     articles: list[Article]
 
 
 @dataclass(frozen=True)
 class OutletBlock:
-    outlet: Source
+    outlet: Outlet
     latest: Article | None
     article_count: int | None = None
 
@@ -107,7 +107,7 @@ def ticker_headlines(size: int = TICKER_SIZE) -> list[Headline]:
         Article.objects.visible()
         .order_by("-published_at", "-id")
         .values_list(
-            "id", "title", "language", "source__slug", "source__name", "source__name_latin"
+            "id", "title", "language", "outlet__slug", "outlet__name", "outlet__name_latin"
         )[: size * 2]
     )
     headlines = [Headline(*row) for row in rows if has_visible_text(row[1])]
@@ -115,8 +115,8 @@ def ticker_headlines(size: int = TICKER_SIZE) -> list[Headline]:
 
 
 def navigation() -> Navigation:
-    outlets = Source.objects.active().only("name", "name_latin", "slug", "language")
-    return Navigation(sections=list(Category.objects.all()), outlets=list(outlets))
+    outlets = Outlet.objects.active().only("name", "name_latin", "slug", "language")
+    return Navigation(sections=list(Section.objects.all()), outlets=list(outlets))
 
 
 def with_images(articles: Iterable[Article]) -> list[Article]:
@@ -176,34 +176,33 @@ def home_blocks() -> HomeBlocks:
     latest = [a for a in newest if a not in leads][:LATEST_COUNT]
     sections = [
         SectionBlock(
-            section, list(Article.objects.listed().filter(category=section)[:SECTION_COUNT])
+            section, list(Article.objects.listed().filter(section=section)[:SECTION_COUNT])
         )
-        for section in Category.objects.all()
+        for section in Section.objects.all()
     ]
     sections = [block for block in sections if block.articles]
     with_images([a for block in sections for a in block.articles])
-    outlets = outlet_blocks(Source.objects.active())[:HOME_OUTLET_COUNT]
+    outlets = outlet_blocks(Outlet.objects.active())[:HOME_OUTLET_COUNT]
     return HomeBlocks(leads, latest, sections, outlets)
 
 
-def outlet_blocks(outlets: QuerySet[Source], *, counts: bool = False) -> list[OutletBlock]:
+def outlet_blocks(outlets: QuerySet[Outlet], *, counts: bool = False) -> list[OutletBlock]:
     """Each outlet with its latest headline (one index seek per outlet, in one query)."""
     latest_id = Subquery(
         Article.objects.visible()
-        .filter(source=OuterRef("pk"))
+        .filter(outlet=OuterRef("pk"))
         .order_by("-published_at", "-id")
         .values("id")[:1]
     )
-    sources = outlets.annotate(latest_id=latest_id)
+    annotated = outlets.annotate(latest_id=latest_id)
     if counts:
-        sources = sources.annotate(
+        annotated = annotated.annotate(
             article_count=Count("articles", filter=Q(articles__hidden=False))
         )
-    sources_list = list(sources)
-    latest = Article.objects.listed().in_bulk([s.latest_id for s in sources_list if s.latest_id])
+    rows = list(annotated)
+    latest = Article.objects.listed().in_bulk([s.latest_id for s in rows if s.latest_id])
     blocks = [
-        OutletBlock(s, latest.get(s.latest_id), getattr(s, "article_count", None))
-        for s in sources_list
+        OutletBlock(s, latest.get(s.latest_id), getattr(s, "article_count", None)) for s in rows
     ]
     # Freshest outlets first; outlets with nothing yet last.
     return sorted(
@@ -215,10 +214,10 @@ def outlet_blocks(outlets: QuerySet[Source], *, counts: bool = False) -> list[Ou
 def related_articles(article: Article, size: int = RELATED_COUNT) -> list[Article]:
     """Recent stories of the same section, other outlets first, never the article."""
     pool = Article.objects.listed().exclude(id=article.id)
-    if article.category_id is not None:
-        pool = pool.filter(category_id=article.category_id)
+    if article.section_id is not None:
+        pool = pool.filter(section_id=article.section_id)
     candidates = list(pool[:RELATED_POOL])
-    candidates.sort(key=lambda a: a.source_id == article.source_id)  # stable: keeps recency
+    candidates.sort(key=lambda a: a.outlet_id == article.outlet_id)  # stable: keeps recency
     return with_images(candidates[:size])
 
 
@@ -233,7 +232,7 @@ def news_article_data(article: Article, url: str, image_url: str) -> dict[str, A
         "dateModified": article.updated_at.isoformat(),
         "mainEntityOfPage": url,
         "url": url,
-        "publisher": {"@type": "Organization", "name": article.source.display_name},
+        "publisher": {"@type": "Organization", "name": article.outlet.display_name},
     }
     if article.original_url:
         data["isBasedOn"] = article.original_url
@@ -242,9 +241,9 @@ def news_article_data(article: Article, url: str, image_url: str) -> dict[str, A
     if article.byline_author:
         data["author"] = {"@type": "Person", "name": article.byline_author}
     else:
-        data["author"] = {"@type": "Organization", "name": article.source.display_name}
-    if article.category:
-        data["articleSection"] = article.category.display_name
+        data["author"] = {"@type": "Organization", "name": article.outlet.display_name}
+    if article.section:
+        data["articleSection"] = article.section.display_name
     return data
 
 
@@ -253,10 +252,10 @@ def search_choices() -> dict[str, list[tuple[str, str]]]:
     edition's language, kept by content version (outlets change with staff edits)."""
 
     def build() -> dict[str, list[tuple[str, str]]]:
-        sources = Source.objects.only("name", "name_latin", "slug").order_by("name")
+        outlets = Outlet.objects.only("name", "name_latin", "slug").order_by("name")
         return {
-            "source_choices": [(s.slug, s.display_name) for s in sources],
-            "section_choices": [(c.slug, c.display_name) for c in Category.objects.all()],
+            "outlet_choices": [(s.slug, s.display_name) for s in outlets],
+            "section_choices": [(c.slug, c.display_name) for c in Section.objects.all()],
         }
 
     return cached("search-choices", build)

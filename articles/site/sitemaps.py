@@ -15,7 +15,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
 from django.utils import translation
 
-from articles.models import Article, Category, Source
+from articles.models import Article, Outlet, Section
 
 
 class EditionSitemap(Sitemap):  # type: ignore[type-arg]
@@ -43,8 +43,8 @@ class ArticleSitemap(EditionSitemap):
     def items(self) -> QuerySet[Article]:
         return (
             Article.objects.visible()
-            .select_related("source")
-            .only("id", "updated_at", "source__slug")
+            .select_related("outlet")
+            .only("id", "updated_at", "outlet__slug")
             .order_by("-published_at", "-id")
         )
 
@@ -55,26 +55,26 @@ class ArticleSitemap(EditionSitemap):
 class SectionSitemap(EditionSitemap):
     changefreq = "hourly"
 
-    def items(self) -> QuerySet[Category]:
-        return Category.objects.annotate(latest_at=Max("articles__published_at")).order_by(
+    def items(self) -> QuerySet[Section]:
+        return Section.objects.annotate(latest_at=Max("articles__published_at")).order_by(
             "position"
         )
 
-    def lastmod(self, item: Category) -> datetime | None:
+    def lastmod(self, item: Section) -> datetime | None:
         return item.latest_at  # type: ignore[attr-defined,no-any-return]
 
 
 class OutletSitemap(EditionSitemap):
     changefreq = "hourly"
 
-    def items(self) -> QuerySet[Source]:
+    def items(self) -> QuerySet[Outlet]:
         return (
-            Source.objects.active()
+            Outlet.objects.active()
             .annotate(latest_at=Max("articles__published_at"))
             .order_by("slug")
         )
 
-    def lastmod(self, item: Source) -> datetime | None:
+    def lastmod(self, item: Outlet) -> datetime | None:
         return item.latest_at  # type: ignore[attr-defined,no-any-return]
 
 

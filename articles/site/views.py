@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from articles.models import Article, Category, Source
+from articles.models import Article, Outlet, Section
 from articles.search.words import parse_query
 from articles.site import reading
 from articles.site.cache import cached, cached_page
@@ -34,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @cached_page
 def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
     article = get_object_or_404(Article.objects.newest(), pk=pk)
-    if article.source.slug != outlet:
+    if article.outlet.slug != outlet:
         # The id names the article; a wrong or renamed outlet in the address is mended.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     (article,) = reading.with_images([article])
@@ -57,8 +57,8 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
 @require_safe
 @cached_page
 def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    section = get_object_or_404(Category, slug=slug)
-    page = reading.article_page(Article.objects.filter(category=section), request.GET)
+    section = get_object_or_404(Section, slug=slug)
+    page = reading.article_page(Article.objects.filter(section=section), request.GET)
     context = {"section": section, "page": page, "current_section": section.slug}
     return render(request, "articles/section.html", context)
 
@@ -66,15 +66,15 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @cached_page
 def outlet_detail(request: HttpRequest, outlet: str) -> HttpResponse:
-    source = get_object_or_404(Source, slug=outlet)
-    page = reading.article_page(Article.objects.filter(source=source), request.GET)
-    return render(request, "articles/outlet.html", {"outlet": source, "page": page})
+    shown = get_object_or_404(Outlet, slug=outlet)
+    page = reading.article_page(Article.objects.filter(outlet=shown), request.GET)
+    return render(request, "articles/outlet.html", {"outlet": shown, "page": page})
 
 
 @require_safe
 @cached_page
 def outlet_list(request: HttpRequest) -> HttpResponse:
-    blocks = cached("outlets", lambda: reading.outlet_blocks(Source.objects.active(), counts=True))
+    blocks = cached("outlets", lambda: reading.outlet_blocks(Outlet.objects.active(), counts=True))
     return render(request, "articles/outlets.html", {"blocks": blocks})
 
 

@@ -4,7 +4,7 @@ the property checks' vocabulary and the atheris entry point.
 A harness module (``fuzz_<name>.py``) imports our code inside ``instrumented(__name__)``
 and defines ``check(data: bytes)``, a plain function that raises on any broken
 property. Run as a script, the module hands ``check`` to atheris (``main``); imported
-(tests/test_fuzz_regressions.py, run.py), nothing is instrumented and nothing fuzzes.
+(tests/fuzz/test_fuzz_regressions.py, run.py), nothing is instrumented and nothing fuzzes.
 """
 
 from __future__ import annotations

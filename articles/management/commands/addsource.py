@@ -7,7 +7,7 @@ from django.core.validators import URLValidator, validate_slug
 from django.utils.text import slugify
 
 from articles.management.fulltext_options import add_fulltext_arguments, checked_selectors
-from articles.models import ContentVersion, Language, Source, is_reserved_slug
+from articles.models import ContentVersion, Language, Outlet, is_reserved_slug
 
 
 class Command(BaseCommand):
@@ -42,13 +42,13 @@ class Command(BaseCommand):
                 f"slug {slug!r} is one of the site's own addresses (/{slug}/); "
                 "choose another with --slug"
             )
-        if Source.objects.filter(slug=slug).exists():
+        if Outlet.objects.filter(slug=slug).exists():
             raise CommandError(f"a source with slug {slug!r} exists; choose another with --slug")
-        if Source.objects.filter(feed_url=feed_url).exists():
+        if Outlet.objects.filter(feed_url=feed_url).exists():
             raise CommandError(f"a source with this feed URL exists: {feed_url}")
         selectors = checked_selectors(options)
         parts = urlsplit(feed_url)
-        source = Source.objects.create(
+        outlet = Outlet.objects.create(
             full_text=options["full_text"],
             **selectors,
             name=options["name"].strip(),
@@ -59,9 +59,9 @@ class Command(BaseCommand):
             language=options["language"],
         )
         ContentVersion.objects.bump()
-        full_text = " with full text from its pages" if source.full_text else ""
+        full_text = " with full text from its pages" if outlet.full_text else ""
         self.stdout.write(
-            self.style.SUCCESS(f"added {source.slug} ({source.feed_url}){full_text}")
+            self.style.SUCCESS(f"added {outlet.slug} ({outlet.feed_url}){full_text}")
         )
 
 

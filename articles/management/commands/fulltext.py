@@ -7,7 +7,7 @@ from tqdm import tqdm
 from articles.fulltext.pages import fill_article, queue_again
 from articles.images.copy import copy_image
 from articles.management.fulltext_options import add_fulltext_arguments, checked_selectors
-from articles.models import Source
+from articles.models import Outlet
 
 PAGE_WAIT_SECONDS = 120
 
@@ -34,8 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        source = Source.objects.filter(slug=options["slug"]).first()
-        if source is None:
+        outlet = Outlet.objects.filter(slug=options["slug"]).first()
+        if outlet is None:
             raise CommandError(f"no source with slug {options['slug']!r}")
         if options["limit"] is not None and options["limit"] < 1:
             raise CommandError("--limit must be a positive number")
@@ -43,18 +43,18 @@ class Command(BaseCommand):
         if options["rerun"] and not turned_on:
             raise CommandError("--rerun needs full text on")
         fields = {"full_text": turned_on, **checked_selectors(options)}
-        Source.objects.filter(pk=source.pk).update(**fields)
+        Outlet.objects.filter(pk=outlet.pk).update(**fields)
         selectors = ", ".join(f"{k}={v!r}" for k, v in fields.items() if k != "full_text")
         self.stdout.write(
-            f"{source.slug}: full text {options['state']}"
+            f"{outlet.slug}: full text {options['state']}"
             + (f" ({selectors})" if selectors else "")
         )
         if options["rerun"]:
-            self._rerun(source, options)
+            self._rerun(outlet, options)
 
-    def _rerun(self, source: Source, options: dict[str, Any]) -> None:
+    def _rerun(self, outlet: Outlet, options: dict[str, Any]) -> None:
         with transaction.atomic():
-            ids = queue_again(source=source, limit=options["limit"])
+            ids = queue_again(outlet=outlet, limit=options["limit"])
         counts: dict[str, int] = {}
         copied = 0
         for article_id in tqdm(ids, unit="page", disable=options["no_progress"], file=self.stderr):

@@ -1,0 +1,1 @@
+"""Fuzz harnesses (``make fuzz``) and the replay of what they keep."""

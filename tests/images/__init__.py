@@ -1,0 +1,2 @@
+"""Our copies of outlets' images: downloading, converting, refusing, and the limits of
+what a copy can be."""

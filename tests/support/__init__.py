@@ -1,0 +1,1 @@
+"""Helpers shared between test modules (rows, pages, browsers, workers); no tests here."""
