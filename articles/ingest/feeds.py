@@ -1,8 +1,8 @@
-"""Ingest one source end to end: lease -> fetch -> skip -> parse -> store -> record.
+"""Ingest one outlet end to end: lease -> fetch -> skip -> parse -> store -> record.
 
 Plain functions with no Celery and no HTTP-request objects; tasks and commands call
-them. Every outcome, good or bad, is recorded on the source and in its fetch log, and
-a failure only ever affects the one source it belongs to.
+them. Every outcome, good or bad, is recorded on the outlet and in its fetch log, and
+a failure only ever affects the one outlet it belongs to.
 """
 
 from __future__ import annotations
@@ -66,10 +66,10 @@ def new_lease_owner() -> str:
 
 
 def claim_due_outlets(now: datetime | None = None) -> list[int]:
-    """Claim every due source for one scheduling round and return their ids.
+    """Claim every due outlet for one scheduling round and return their ids.
 
     The claim pushes ``next_fetch_at`` one lease period ahead with a conditional
-    UPDATE, so concurrent schedulers never enqueue a source twice, and a source whose
+    UPDATE, so concurrent schedulers never enqueue an outlet twice, and an outlet whose
     task is lost (worker killed, broker wiped) becomes due again on its own.
     """
     now = now or timezone.now()
@@ -87,7 +87,7 @@ def claim_due_outlets(now: datetime | None = None) -> list[int]:
 def acquire_lease(
     outlet_id: int, owner: str, now: datetime | None = None, *, include_paused: bool = False
 ) -> Outlet | None:
-    """Take the source's fetch lease; the source if ``owner`` now holds it, else None.
+    """Take the outlet's fetch lease; the outlet if ``owner`` now holds it, else None.
 
     Read, then compare-and-set on the lease as read: of two workers racing, one UPDATE
     matches. Never "already ours": two deliveries of one task (same id) must not fetch
@@ -116,9 +116,9 @@ def acquire_lease(
 def ingest_outlet(
     outlet_id: int, *, owner: str | None = None, include_paused: bool = False
 ) -> IngestResult:
-    """Fetch and store one source if its lease can be taken; never raises for bad feeds.
+    """Fetch and store one outlet if its lease can be taken; never raises for bad feeds.
 
-    Returns a "skipped" result when another worker holds the lease (or the source is
+    Returns a "skipped" result when another worker holds the lease (or the outlet is
     paused and ``include_paused`` is off)."""
     owner = owner or new_lease_owner()
     outlet = acquire_lease(outlet_id, owner, include_paused=include_paused)
@@ -133,8 +133,8 @@ def ingest_outlet(
             return Attempt(outlet, owner).failed("worker_lost")
         return _ingest_leased(Attempt(outlet, owner))
     except Exception:
-        # A bug, not a bad feed: record it on the source like any failure so staff see
-        # it, log the traceback, and let the other sources go on.
+        # A bug, not a bad feed: record it on the outlet like any failure so staff see
+        # it, log the traceback, and let the other outlets go on.
         logger.exception("ingest of source %s crashed", outlet_id)
         return Attempt(outlet, owner).failed("internal_error")
 
@@ -195,7 +195,7 @@ def ingest_bytes(
     url: str = "",
     fetched_at: datetime | None = None,
 ) -> StoreResult:
-    """Parse and store a feed document for ``source``: the part of an ingest after the
+    """Parse and store a feed document for ``outlet``: the part of an ingest after the
     fetch, shared by the worker, the demo loader and the tests."""
     fetched_at = fetched_at or timezone.now()
     parsed = parse_feed(
@@ -220,7 +220,7 @@ def ingest_bytes(
 
 def next_fetch_delay(consecutive_failures: int) -> timedelta:
     """The regular interval after a success; exponential backoff with jitter, capped,
-    after failures. Never infinite: a failing source is always probed again."""
+    after failures. Never infinite: a failing outlet is always probed again."""
     base = settings.FETCH_INTERVAL_SECONDS
     if consecutive_failures:
         exponent = min(consecutive_failures - 1, 16)
@@ -229,7 +229,7 @@ def next_fetch_delay(consecutive_failures: int) -> timedelta:
 
 
 class Attempt:
-    """One fetch of one source, timed from its creation, and how it ended."""
+    """One fetch of one outlet, timed from its creation, and how it ended."""
 
     def __init__(self, outlet: Outlet, lease_owner: str) -> None:
         self.outlet = outlet
@@ -250,7 +250,7 @@ class Attempt:
         **state: str,
     ) -> IngestResult:
         """A fetch that reached the server's content; ``state`` holds the fetch-state
-        fields (etag, last_modified, body_hash) to save on the source."""
+        fields (etag, last_modified, body_hash) to save on the outlet."""
         return self._record(
             status, response.status, response.bytes_received, stored or StoreResult(), state
         )
@@ -315,7 +315,7 @@ class Attempt:
 
 
 def trim_fetch_logs() -> int:
-    """Delete every source's fetch-log rows beyond its newest ``FETCH_LOG_KEEP``, in one
+    """Delete every outlet's fetch-log rows beyond its newest ``FETCH_LOG_KEEP``, in one
     statement; the scheduler runs it every minute, off the per-fetch path."""
     ranked = FetchLog.objects.annotate(
         rank=Window(

@@ -224,7 +224,7 @@ def _label(term: str | None) -> str:
 
 
 def entry_key(guid: str, url: str, title: str, text: str = "") -> str:
-    """The entry's stable identity within its source: guid, else canonical URL, else
+    """The entry's stable identity within its outlet: guid, else canonical URL, else
     its title, else a hash of its text (RSS allows an item with only a description)."""
     key = plain_text(guid) or url or (f"title:{title}" if title else "")
     if not key and text:

@@ -22,7 +22,7 @@ class ReservedSlugError(ValueError):
 
 
 def load_outlets(entries: tuple[RosterEntry, ...] = OUTLETS) -> int:
-    """Create the roster's sources that don't exist yet; staff edits are kept.
+    """Create the roster's outlets that don't exist yet; staff edits are kept.
     Returns how many were created. Refuses the whole roster, before writing anything,
     if an entry's slug is one of the site's own words."""
     reserved = [entry.slug for entry in entries if is_reserved_slug(entry.slug)]

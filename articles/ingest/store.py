@@ -58,7 +58,7 @@ class StoreResult:
 def store_entries(
     outlet: Outlet, entries: Sequence[ParsedEntry], *, fetched_at: datetime
 ) -> StoreResult:
-    """Insert new entries and update changed ones for ``source``, in one transaction."""
+    """Insert new entries and update changed ones for ``outlet``, in one transaction."""
     if not entries:
         return StoreResult()
     keys = [entry.key for entry in entries]

@@ -55,7 +55,7 @@ class OutletQuerySet(models.QuerySet["Outlet"]):
         return self.filter(status=Outlet.Status.ACTIVE)
 
     def due(self, now: datetime) -> OutletQuerySet:
-        """Active sources whose next fetch time has come and that nobody holds a lease on."""
+        """Active outlets whose next fetch time has come and that nobody holds a lease on."""
         return self.active().filter(
             Q(next_fetch_at__isnull=True) | Q(next_fetch_at__lte=now),
             Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now),
@@ -198,7 +198,7 @@ class Section(models.Model):
 class SectionAlias(models.Model):
     """A category label as an outlet writes it, mapped onto a canonical section.
 
-    An alias with no source applies to every outlet; an outlet's own alias wins.
+    An alias with no outlet applies to every outlet; an outlet's own alias wins.
     ``label`` is stored normalised by ``articles.lib.text.normalize_label``.
     """
 
@@ -232,7 +232,7 @@ class SectionAlias(models.Model):
 
 
 class FetchLog(models.Model):
-    """One fetch of one source; ingest keeps the last ``FETCH_LOG_KEEP`` per source."""
+    """One fetch of one outlet; ingest keeps the last ``FETCH_LOG_KEEP`` per outlet."""
 
     outlet = models.ForeignKey(
         Outlet, on_delete=models.CASCADE, related_name="fetch_logs",
@@ -255,7 +255,7 @@ class FetchLog(models.Model):
         verbose_name_plural = _("سجل الجلب")
         ordering = ["-started_at"]
         indexes = [
-            # Source admin page and log trimming: the latest fetches of one source.
+            # Outlet admin page and log trimming: the latest fetches of one outlet.
             models.Index(fields=["outlet", "-started_at"], name="fetchlog_source_latest_idx"),
         ]
 

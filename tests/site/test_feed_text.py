@@ -167,7 +167,7 @@ def test_the_article_body_shows_only_sanitized_html(make_outlet, client: Client)
      "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "ftp://example.ma/x",
      "//evil.example/x", "/relative/path"],
 )  # fmt: skip
-def test_only_an_http_original_is_shown_as_the_outlet_link(
+def test_only_an_http_original_is_shown_as_the_source_link(
     make_outlet, client: Client, url: str
 ) -> None:
     article = make_article(make_outlet(), url=url)
@@ -185,7 +185,7 @@ def test_only_an_http_original_is_shown_as_the_outlet_link(
 
 
 @pytest.mark.parametrize("url", ["https://www.hespress.com/a-1.html", "http://example.ma/b"])
-def test_an_http_original_is_the_outlet_link(make_outlet, client: Client, url: str) -> None:
+def test_an_http_original_is_the_source_link(make_outlet, client: Client, url: str) -> None:
     article = make_article(make_outlet(), url=url)
     changed()
 
@@ -196,7 +196,7 @@ def test_an_http_original_is_the_outlet_link(make_outlet, client: Client, url: s
     assert json.loads(only(tree, "//script[@type='application/ld+json']").text)["isBasedOn"] == url
 
 
-def test_an_ingested_javascript_link_never_becomes_the_outlet_link(
+def test_an_ingested_javascript_link_never_becomes_the_source_link(
     make_outlet, client: Client
 ) -> None:
     outlet = make_outlet()

@@ -173,7 +173,7 @@ def test_same_task_delivered_twice_stores_the_rows_of_one_run(
 @pytest.mark.redis
 @pytest.mark.postgres_server
 @pytest.mark.slow
-def test_same_task_delivered_twice_never_fetches_a_outlet_twice_at_once(
+def test_same_task_delivered_twice_never_fetches_an_outlet_twice_at_once(
     postgres_redis: tuple[Stack, Any], feed_server: tuple[FeedServer, Feeds]
 ) -> None:
     """A lease, so two workers never fetch one outlet at once; the second
