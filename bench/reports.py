@@ -89,7 +89,7 @@ def _readers(port: int, worker: int, plan: dict[str, Any], conn: Any) -> None:
         os.sched_setaffinity(0, {0})
     back, reasons = plan["article"], plan["reasons"]
     work: list[list[int]] = plan["work"]
-    readers = [Reader(port, outlet) for outlet in plan["sources"]]
+    readers = [Reader(port, address) for address in plan["sources"]]
     warm = [
         reader.open_form(form_path(images[0], back))[0]
         for reader, images in zip(readers, work, strict=True)

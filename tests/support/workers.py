@@ -415,6 +415,6 @@ class Stack:
             return states if healthy else None
 
         try:
-            return wait_until(all_ok, timeout, "every source to be fetched ok", interval=0.5)
+            return wait_until(all_ok, timeout, "every outlet to be fetched ok", interval=0.5)
         except AssertionError as error:
-            raise AssertionError(f"{error}; sources: {self.source_states()}") from None
+            raise AssertionError(f"{error}; outlets: {self.outlet_states()}") from None

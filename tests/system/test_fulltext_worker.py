@@ -174,8 +174,8 @@ def create_outlets(stack: Stack, outlets: dict[str, dict[str, Any]]) -> dict[str
 ARTICLE_STATES = (
     "import json; from articles.models import Article\n"
     "print(json.dumps({a.url: {'id': a.id, 'status': a.fulltext_status,"
-    " 'code': a.fulltext_code, 'page_body': a.page_body, 'source': a.source.slug}"
-    " for a in Article.objects.select_related('source')}))"
+    " 'code': a.fulltext_code, 'page_body': a.page_body, 'outlet': a.outlet.slug}"
+    " for a in Article.objects.select_related('outlet')}))"
 )
 IMAGE_STATES = (
     "import json; from articles.models import Image\n"
@@ -189,7 +189,7 @@ RENDER_PAGES = (
     "import json; from django.test import Client; from articles.models import Article\n"
     "client = Client(HTTP_HOST='localhost')\n"
     "pages = {}\n"
-    "for article in Article.objects.select_related('source'):\n"
+    "for article in Article.objects.select_related('outlet'):\n"
     "    response = client.get(article.get_absolute_url())\n"
     "    pages[article.url] = [response.status_code, response.content.decode()]\n"
     "print(json.dumps(pages))"
