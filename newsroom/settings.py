@@ -61,12 +61,16 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "csp",
     "axes",
+    # The API's documentation page (Swagger UI) from our own static files, not a CDN.
+    "ninja",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The API's requests per client network, cached answers included.
+    "articles.api.limits.ApiRateLimitMiddleware",
     # Whole reader pages, as sent (compressed), keyed by the content version.
     "articles.site.cache.PageCacheMiddleware",
     # HTML compressed here (pages carry no secret, and Django pads against BREACH);
@@ -232,6 +236,11 @@ STORAGES = {
 # how often a web process re-reads the content version.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_MAX_AGE_SECONDS = env_int("PAGE_MAX_AGE_SECONDS", 60)
+
+# The public JSON API (/api/v1/): requests per client network (the /24 or /48, as image
+# reports count them) in each window; 0 turns the limit off.
+API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
+API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60)
 CONTENT_VERSION_RECHECK_SECONDS = float(os.environ.get("CONTENT_VERSION_RECHECK_SECONDS", "1"))
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from articles.admin import views as admin_views
+from articles.api.routes import api, missing
 from articles.site import views
 from articles.site.cache import cached_page
 from articles.site.sitemaps import SITEMAPS
@@ -18,6 +19,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/moderation/reset-breaker/", admin_views.reset_breaker, name="reset-breaker"),
     re_path(r"^admin/articles/(?P<old>source|category)/(?P<rest>.*)$", admin_views.renamed_page),
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    re_path(r"^api(?:/.*)?$", missing),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon),
     path(

@@ -30,16 +30,22 @@ def _caption_of(img: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     return None
 
 
+def _copy_path(image: Image) -> str:
+    return str(image.copy.url)
+
+
 @dataclass(frozen=True)
 class BodyImages:
     """How a page shows a body's images: our copies by original URL, and for hidden
-    ones a placeholder; ``report_href`` gives each shown image its report link."""
+    ones a placeholder; ``report_href`` gives each shown image its report link, and
+    ``copy_url`` the address of our copy (relative on our pages, absolute in the API)."""
 
     by_url: Mapping[str, Image]
     placeholder_src: str = ""
     placeholder_alt: str = ""
     report_href: Callable[[Image], str] | None = None
     report_text: str = ""
+    copy_url: Callable[[Image], str] = _copy_path
 
 
 def render_body(body_html: str, images: Mapping[str, Image] | BodyImages) -> str:
@@ -105,7 +111,7 @@ def _show_copy(img: lxml.html.HtmlElement, image: Image, shown: BodyImages) -> N
     alt = img.get("alt") or ""
     img.attrib.clear()
     img.attrib.update(
-        {"src": image.copy.url, "width": str(image.copy_width),
+        {"src": shown.copy_url(image), "width": str(image.copy_width),
          "height": str(image.copy_height), "alt": alt, "loading": "lazy",
          "decoding": "async"}
     )  # fmt: skip

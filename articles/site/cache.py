@@ -40,6 +40,7 @@ CACHED_PAGE_ATTRIBUTE = "cache_by_content_version"
 PAGE_PARAMETERS = ("before", "after", "p")
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 GZIP = "gzip"
+API_PREFIX = "/api/"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def cached_page(view: View) -> View:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Marked here too: a view wrapped by another framework (the API's operations
+        # run inside django-ninja's own view) is not the one process_view is given.
+        request._page_cacheable = True  # type: ignore[attr-defined]
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
             changed_at = current_version().changed_at
@@ -106,13 +110,21 @@ def page_query(request: HttpRequest) -> str:
     )
 
 
+def cache_query(request: HttpRequest) -> str:
+    """The parameters a cached answer depends on: for reader pages the ones they read
+    (``page_query``); for the API, whose filters are all parameters, every one, sorted."""
+    if request.path.startswith(API_PREFIX):
+        return urlencode(sorted((k, v) for k, values in request.GET.lists() for v in values))
+    return page_query(request)
+
+
 def page_key(request: HttpRequest, version: Version) -> str:
     """The edition comes from the address as LocaleMiddleware reads it (/fr/... is
     French, everything else Arabic), and pages hold absolute addresses (canonical,
     og:image), so the scheme and host are part of the key too."""
     language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     encoding = GZIP if GZIP in request.headers.get("Accept-Encoding", "") else "identity"
-    address = f"{request.scheme}://{request.get_host()}{request.path}?{page_query(request)}"
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{cache_query(request)}"
     digest = hashlib.sha256(address.encode()).hexdigest()[:32]
     return f"page:{version.number}:{language}:{request.method}:{encoding}:{digest}"
 

@@ -16,7 +16,7 @@ LAYERS = {
     "models": 0, "lib": 1,
     "ingest": 2, "images": 2, "fulltext": 2, "search": 2, "moderation": 2,
     "tasks": 3,
-    "site": 4, "admin": 4, "management": 4, "templatetags": 4, "apps": 4,
+    "site": 4, "admin": 4, "api": 4, "management": 4, "templatetags": 4, "apps": 4,
 }  # fmt: skip
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60

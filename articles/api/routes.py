@@ -1,0 +1,177 @@
+"""The API's operations (django-ninja: typed parameters, the OpenAPI document built from
+them, Swagger UI served from our own static files). Every answer is public data: cached
+whole by content version like the pages, with ETag/Last-Modified, CORS for any origin,
+and no cookie; every error is JSON."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
+from ninja import NinjaAPI, Path, Query
+from ninja.decorators import decorate_view
+from ninja.errors import HttpError, ValidationError
+from ninja.openapi.docs import Swagger
+from ninja.renderers import JSONRenderer
+
+from articles.api import answers, schemas
+from articles.api.listing import article_page
+from articles.models import Article, Outlet, Section
+from articles.site.cache import cached_page
+from articles.site.reading import with_images
+
+PROBLEMS: dict[int, type[schemas.Problem]] = {
+    400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem, 429: schemas.Problem,
+}  # fmt: skip
+MAX_ID = 2**63 - 1
+
+
+class ReadableJSON(JSONRenderer):
+    """UTF-8 as it is: Arabic titles stay readable in the answer (and a third shorter)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    renderer=ReadableJSON(),
+    title="Newsroom",
+    version="1",
+    description="Moroccan news as this site shows it: articles, outlets and sections. "
+    "Read-only and public; answers are cached for a minute and carry ETag and "
+    "Last-Modified. Errors are JSON with a `detail`.",
+    urls_namespace="api",
+    docs=Swagger(settings={"defaultModelsExpandDepth": 0}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def public(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Cached whole like the pages (``cached_page``), readable from any origin."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return cached_page(wrapper)
+
+
+def problem(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+    response = api.create_response(request, {"detail": detail}, status=status)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Which parameter, and what is wrong with it: "limit: Input should be ..."."""
+    parts = []
+    for error in exc.errors:
+        where = [str(part) for part in error.get("loc", ()) if part not in ("query", "path")]
+        parts.append(f"{'.'.join(where) or 'request'}: {error.get('msg', 'invalid')}")
+    return problem(request, 422, "; ".join(parts) or "invalid request")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(request, 404, str(exc) or "not found")
+
+
+@api.exception_handler(HttpError)
+def refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(request, exc.status_code, str(exc))
+
+
+@api.get(
+    "/articles",
+    response={200: schemas.ArticlePage, **PROBLEMS},
+    summary="Articles, newest first",
+    tags=["articles"],
+)
+@decorate_view(public)
+def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> Any:
+    """Filter by outlet, section, language and dates, or search with `q`; follow `next`
+    for older articles (every article once, newest first)."""
+    page = article_page(filters)
+    items = [answers.article_item(request, article) for article in page.articles]
+    return {"items": items, "next": _next_url(request, page.cursor)}
+
+
+@api.get(
+    "/articles/{article_id}",
+    response={200: schemas.ArticleDetail, **PROBLEMS},
+    summary="One article, with its body",
+    tags=["articles"],
+)
+@decorate_view(public)
+def get_article(request: HttpRequest, article_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    found = Article.objects.newest().filter(pk=article_id).first()
+    if found is None:
+        raise Http404(f"no article with id {article_id}")
+    (article,) = with_images([found])
+    return answers.article_detail(request, article)
+
+
+@api.get(
+    "/outlets",
+    response={200: list[schemas.Outlet], **PROBLEMS},
+    summary="Outlets",
+    tags=["outlets"],
+)
+@decorate_view(public)
+def list_outlets(request: HttpRequest) -> Any:
+    return [answers.outlet_answer(request, outlet) for outlet in _outlets().order_by("name")]
+
+
+@api.get(
+    "/outlets/{slug}",
+    response={200: schemas.Outlet, **PROBLEMS},
+    summary="One outlet",
+    tags=["outlets"],
+)
+@decorate_view(public)
+def get_outlet(
+    request: HttpRequest, slug: str = Path(..., pattern=schemas.SLUG, max_length=100)
+) -> Any:
+    outlet = _outlets().filter(slug=slug).first()
+    if outlet is None:
+        raise Http404(f"no outlet with slug {slug!r}")
+    return answers.outlet_answer(request, outlet)
+
+
+@api.get(
+    "/sections",
+    response={200: list[schemas.Section], **PROBLEMS},
+    summary="Sections",
+    tags=["sections"],
+)
+@decorate_view(public)
+def list_sections(request: HttpRequest) -> Any:
+    return [answers.section_answer(request, section) for section in Section.objects.all()]
+
+
+def _outlets() -> Any:
+    """Outlets with the count of their visible articles (one query)."""
+    return Outlet.objects.annotate(
+        article_count=Count("articles", filter=Q(articles__hidden=False))
+    )
+
+
+def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    query = QueryDict(mutable=True)
+    query.update(request.GET)
+    query["before"] = cursor
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def missing(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any other address under /api/: a JSON 404, never the site's HTML page."""
+    return problem(request, 404, f"no such address: {request.path}")

@@ -1,0 +1,101 @@
+"""What the API answers, and what the articles list accepts. Field names are English
+whatever the language of the values: an API is read by programs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from articles.search.words import MAX_QUERY_LENGTH
+
+SLUG = r"^[-a-zA-Z0-9_]+$"
+# A cursor from a "next" address: a published time and an id, or a search position.
+CURSOR = r"^(k-?\d{1,19}|-?\d{1,18}-\d{1,19})$"
+Language = Literal["ar", "fr"]
+
+
+class Problem(Schema):
+    detail: str = Field(description="What was wrong, in English.")
+
+
+class OutletRef(Schema):
+    slug: str
+    name: str = Field(description="The outlet's name as it writes it (Arabic or Latin).")
+    lang: Language
+
+
+class SectionRef(Schema):
+    slug: str
+    name: str = Field(description="The section's Arabic name.")
+
+
+class Picture(Schema):
+    url: str = Field(description="Our own WebP copy (absolute), never the outlet's file.")
+    width: int
+    height: int
+
+
+class ArticleItem(Schema):
+    id: int
+    url: str = Field(description="The article's page on this site (absolute).")
+    original_url: str | None = Field(description="The outlet's page (http or https only).")
+    title: str
+    summary: str = Field(description="Plain text.")
+    outlet: OutletRef
+    section: SectionRef | None
+    author: str
+    lang: Language
+    published_at: datetime = Field(description="ISO 8601, with Morocco's offset.")
+    image: Picture | None = Field(description="The lead picture, null when staff hid it.")
+
+
+class ArticleDetail(ArticleItem):
+    body_html: str = Field(
+        description="The body as our article page renders it: cleaned by our HTML policy, "
+        "our own copies of its pictures, hidden pictures as a placeholder."
+    )
+
+
+class ArticlePage(Schema):
+    items: list[ArticleItem]
+    next: str | None = Field(description="The absolute address of the next (older) page.")
+
+
+class Outlet(Schema):
+    slug: str
+    name: str = Field(description="The outlet's name as it writes it.")
+    name_latin: str = Field(description="The name in Latin letters (may be empty).")
+    url: str = Field(description="The outlet's page on this site (absolute).")
+    site_url: str
+    lang: Language
+    article_count: int
+    last_success_at: datetime | None = Field(description="The last fetch that succeeded.")
+
+
+class Section(Schema):
+    slug: str
+    name: str = Field(description="Arabic.")
+    name_fr: str = Field(description="French.")
+    url: str = Field(description="The section's page on this site (absolute).")
+
+
+class ArticleFilters(Schema):
+    """The articles list's parameters."""
+
+    outlet: str | None = Field(None, pattern=SLUG, max_length=100, description="An outlet slug.")
+    section: str | None = Field(None, pattern=SLUG, max_length=50, description="A section slug.")
+    lang: Language | None = None
+    since: datetime | None = Field(None, description="Published at or after (ISO 8601).")
+    until: datetime | None = Field(None, description="Published before (ISO 8601).")
+    q: str | None = Field(
+        None,
+        max_length=MAX_QUERY_LENGTH,
+        description="Words or a quoted phrase, searched as /search/ does (Arabic and "
+        "French normalisation: hamza, ta marbuta, diacritics, accents).",
+    )
+    limit: int = Field(20, ge=1, le=100)
+    before: str | None = Field(
+        None, pattern=CURSOR, max_length=40, description="Cursor from a previous `next`."
+    )
