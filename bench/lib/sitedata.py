@@ -250,8 +250,8 @@ def fill_site(count: int, seed: int, corpus: Path) -> tuple[dict[str, Any], list
     Outlet.objects.bulk_create(
         Outlet(**{k: v for k, v in o.items() if k != "weight"}) for o in outlets
     )
-    outlets = {s.slug: s for s in Outlet.objects.all()}
-    by_index = [outlets[o["slug"]] for o in outlets]
+    stored = {s.slug: s for s in Outlet.objects.all()}
+    by_index = [stored[o["slug"]] for o in outlets]
     timings = store_windows(by_index, _windows(corpus, count, seed, outlets), count)
     t0 = time.perf_counter()
     pictures = write_pictures(PICTURES)
@@ -324,6 +324,10 @@ def load_site(env: dict[str, str], count: int, seed: int, corpus: Path, conn: An
         "section_deep": f"/section/{section}/?before={encode_cursor(anchor)}",
         "outlet": f"/{outlet}/",
         "rss": "/rss/",
+        # The public API: its first page of articles, the outlet page's list, an article.
+        "api_list": "/api/v1/articles",
+        "api_outlet": f"/api/v1/articles?outlet={outlet}",
+        "api_article": f"/api/v1/articles/{link[0]}",
     }
     conn.send(
         {**site_counts(), **timings, "sections": sections,

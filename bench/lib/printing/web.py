@@ -16,7 +16,11 @@ from lib.gunicorn import gunicorn_binary, pinned
 from lib.outlets import OUTLET_COUNT
 from lib.report import print_header, rate, verdict
 
-PAGES = ("home", "article", "section", "section_deep", "outlet", "rss")
+PAGES = (
+    "home", "article", "section", "section_deep", "outlet", "rss",
+    "api_list", "api_outlet", "api_article",
+)  # fmt: skip
+NOT_HTML = ("rss", "api_list", "api_outlet", "api_article")
 TARGET_P50_MS = 25.0
 TARGET_HOME_RATIO = 0.50
 
@@ -125,6 +129,13 @@ def print_backend(result: dict[str, Any], static: str, args: argparse.Namespace)
         f"  article {urls['article']}; section {urls['section']}; section_deep = page "
         f"{data['deep_page']} of it ({urls['section_deep']}); outlet {urls['outlet']}"
     )
+    api, page = runs["uncached"]["api_outlet"], runs["uncached"]["outlet"]
+    cached_api, cached_page = runs["cached"]["api_outlet"], runs["cached"]["outlet"]
+    print(
+        f"  API: {urls['api_outlet']} uncached p50 {api['p50']:.2f} ms beside the outlet "
+        f"page's {page['p50']:.2f} ms (x{api['p50'] / page['p50']:.2f}); cached "
+        f"{cached_api['p50']:.2f} ms beside {cached_page['p50']:.2f} ms"
+    )
     print(
         "  CPU ms = gunicorn worker CPU per request (uncached run, /proc); KB gz = response "
         "as sent; x static = req/s / the same run's static req/s."
@@ -132,7 +143,7 @@ def print_backend(result: dict[str, Any], static: str, args: argparse.Namespace)
     for label in ("cached", "uncached"):
         first, last = runs[label]["static_runs"]
         checks = runs[label]["checks"]
-        shown = ", ".join(f"{n} {c['images']}" for n, c in checks.items() if n != "rss")
+        shown = ", ".join(f"{n} {c['images']}" for n, c in checks.items() if n not in NOT_HTML)
         other = max(runs[label][n]["other_share"] for n in ("static", *PAGES))
         print(
             f"  {label}: static {first['rps']:.0f} -> {last['rps']:.0f} req/s (first/last); "
@@ -161,7 +172,9 @@ def print_report_control(runs: dict[str, Any], notes: list[str]) -> None:
     for label in ("cached", "uncached"):
         checks = runs[label]["checks"]
         shown = ", ".join(
-            f"{name} {check['report_links']}" for name, check in checks.items() if name != "rss"
+            f"{name} {check['report_links']}"
+            for name, check in checks.items()
+            if name not in NOT_HTML
         )
         article = checks.get("article")
         lead = "yes" if article and article["lead_report"] else "NO"
