@@ -18,7 +18,7 @@ Layout of one run, for SQLite and then (when it answers) PostgreSQL:
 * gunicorn (``newsroom.wsgi``, one sync worker, production settings, as bench/web.py
   runs it) serves /search/ for 12 queries, and ``wrk`` at 1 connection measures p50/p99
   of each page;
-* a spawned process times, in-process and SQL only, ``articles.search.index.find``
+* a spawned process times, in-process and SQL only, ``articles.search.query.find``
   (what the page asks the index) and a plain ``LIKE '%word%'`` scan over title, summary
   and body for the same words and filters (newest 20): the baseline;
 * first-ingest cost: feeds as bench/ingest.py serves them (lib/feeds.py) are parsed once

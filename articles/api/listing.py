@@ -87,7 +87,9 @@ def _keyset(articles: ArticleQuerySet, filters: ArticleFilters) -> ListPage:
 
 def _search(filters: ArticleFilters, found: Filters) -> ListPage:
     after = filters.before or ""
-    if after and not NEWEST_CURSOR.match(after):
+    position = NEWEST_CURSOR.match(after)
+    # Past a signed 64-bit integer, no sort key (and SQLite cannot even compare it).
+    if after and (position is None or not -(2**63) <= int(position[1]) < 2**63):
         raise HttpError(400, "before: not a cursor of this search (use its `next`)")
     query = parse_query(filters.q or "")
     if filters.lang is None:

@@ -9,9 +9,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from csp.decorators import csp_update
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Path, Query
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
@@ -28,6 +31,12 @@ PROBLEMS: dict[int, type[schemas.Problem]] = {
     400: schemas.Problem, 404: schemas.Problem, 422: schemas.Problem, 429: schemas.Problem,
 }  # fmt: skip
 MAX_ID = 2**63 - 1
+# What the articles list refuses although the parameters' schemas allow it.
+LIST_REFUSED = (
+    "Bad Request: an `outlet` or `section` slug that no outlet or section has, a `before` "
+    "cursor this list did not give (a search's without `q`, a list's with it, or one out "
+    "of range), or a date out of the range the databases hold."
+)
 
 
 class ReadableJSON(JSONRenderer):
@@ -36,7 +45,23 @@ class ReadableJSON(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class ReadOnlyAPI(NinjaAPI):
+    """Every address JSON whatever the method: HEAD is answered as GET (as the pages
+    are), another method is a JSON 405 (ninja's is text/html), the root a JSON 404
+    (ninja's raises Http404, which Django answers with the site's HTML page), and no
+    CSRF check answers a POST with Django's HTML 403."""
+
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                root = pattern.name == "api-root"
+                pattern.callback = missing if root else read_only(pattern.callback)
+        return patterns, app_name, namespace
+
+
+api = ReadOnlyAPI(
     renderer=ReadableJSON(),
     title="Newsroom",
     version="1",
@@ -47,6 +72,10 @@ api = NinjaAPI(
     docs=Swagger(settings={"defaultModelsExpandDepth": 0}),
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # Swagger UI's style sheet draws two icons (a select's arrow, the copy button) as
+    # data: SVG images: the site's CSP plus images from data: URLs, for the docs page
+    # and its document alone (an image runs no script).
+    docs_decorator=csp_update({"img-src": ["data:"]}),
 )
 
 
@@ -93,6 +122,7 @@ def refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
     response={200: schemas.ArticlePage, **PROBLEMS},
     summary="Articles, newest first",
     tags=["articles"],
+    openapi_extra={"responses": {400: {"description": LIST_REFUSED}}},
 )
 @decorate_view(public)
 def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> Any:
@@ -172,6 +202,28 @@ def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
+def read_only(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """``view`` for GET and HEAD (run as GET: the server sends the head only); any
+    other method a JSON 405."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "HEAD":
+            request.method = "GET"  # ninja finds the operation by the method
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                request.method = "HEAD"
+        if request.method != "GET":
+            response = problem(request, 405, f"method not allowed: {request.method}")
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(wrapper)
+
+
+@csrf_exempt
 def missing(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under /api/: a JSON 404, never the site's HTML page."""
     return problem(request, 404, f"no such address: {request.path}")

@@ -3,10 +3,12 @@ whatever the language of the values: an API is read by programs."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
 from articles.search.words import MAX_QUERY_LENGTH
 
@@ -14,6 +16,18 @@ SLUG = r"^[-a-zA-Z0-9_]+$"
 # A cursor from a "next" address: a published time and an id, or a search position.
 CURSOR = r"^(k-?\d{1,19}|-?\d{1,18}-\d{1,19})$"
 Language = Literal["ar", "fr"]
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def iso_8601(value: object) -> object:
+    """A date (and time) as ISO 8601 writes it, as the document promises: not the
+    seconds since 1970 that pydantic would take too ("0.5", "1700000000")."""
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("not an ISO 8601 date and time")
+    return value
+
+
+Moment = Annotated[datetime, BeforeValidator(iso_8601)]
 
 
 class Problem(Schema):
@@ -87,8 +101,8 @@ class ArticleFilters(Schema):
     outlet: str | None = Field(None, pattern=SLUG, max_length=100, description="An outlet slug.")
     section: str | None = Field(None, pattern=SLUG, max_length=50, description="A section slug.")
     lang: Language | None = None
-    since: datetime | None = Field(None, description="Published at or after (ISO 8601).")
-    until: datetime | None = Field(None, description="Published before (ISO 8601).")
+    since: Moment | None = Field(None, description="Published at or after (ISO 8601).")
+    until: Moment | None = Field(None, description="Published before (ISO 8601).")
     q: str | None = Field(
         None,
         max_length=MAX_QUERY_LENGTH,

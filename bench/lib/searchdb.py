@@ -48,7 +48,7 @@ def insert_corpus(
 
 def measured_queries(seed: int, outlet: str, dates: tuple[str, str]) -> list[dict[str, Any]]:
     """The queries as the search page gets them, with the articles each matches."""
-    from articles.search import index
+    from articles.search.query import find
     from articles.search.words import parse_query
     from articles.site.forms import SearchForm
 
@@ -58,7 +58,7 @@ def measured_queries(seed: int, outlet: str, dates: tuple[str, str]) -> list[dic
         if not form.is_valid():
             raise RuntimeError(f"query {name} {params}: {form.errors.as_text()}")
         query = parse_query(form.cleaned_data["q"])
-        matches = len(index.find(query, form.filters, limit=10**9))
+        matches = len(find(query, form.filters, limit=10**9))
         path = "/search/?" + urlencode(params)
         found.append({"name": name, "params": params, "like": like, "path": path,
                       "matches": matches})  # fmt: skip
