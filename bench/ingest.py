@@ -14,7 +14,7 @@ Layout of one run (every process below is started with multiprocessing "spawn"):
   serves it on 127.0.0.1 with ETag / Last-Modified, answering 304 to matching
   conditional requests, or ignoring them when told to. Its CPU is reported apart.
 * this process migrates a fresh database, creates one Source per outlet and runs the
-  sequential phases (b, d, e) by calling ``articles.ingest.ingest_source`` directly.
+  sequential phases (b, d, e) by calling ``articles.ingest.feeds.ingest_outlet`` directly.
 * two worker processes run the concurrent first ingest (c) on a pristine copy.
 * one child re-runs the first ingest on another pristine copy under tracemalloc (and
   one more under cProfile with --profile), so that neither distorts the timed run.

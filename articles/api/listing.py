@@ -16,7 +16,7 @@ from articles.models import Article, ArticleQuerySet, Outlet, Section
 from articles.search.documents import Filters
 from articles.search.query import NEWEST_CURSOR, find
 from articles.search.words import Query, parse_query
-from articles.site.paging import CURSOR, keyset_page
+from articles.site.paging import CURSOR, decode_cursor, keyset_page
 from articles.site.reading import with_images
 
 # With both `q` and `lang`, search hits are read in batches and kept by language: at
@@ -78,7 +78,7 @@ def _moment(name: str, value: datetime | None) -> datetime | None:
 def _keyset(articles: ArticleQuerySet, filters: ArticleFilters) -> ListPage:
     params = QueryDict(mutable=True)
     if filters.before is not None:
-        if not CURSOR.match(filters.before):
+        if not CURSOR.match(filters.before) or decode_cursor(filters.before) is None:
             raise HttpError(400, "before: not a cursor of this list (use its `next`)")
         params["before"] = filters.before
     page = keyset_page(articles, params, size=filters.limit)

@@ -24,7 +24,7 @@ from ninja.renderers import JSONRenderer
 from articles.api import answers, schemas
 from articles.api.listing import article_page
 from articles.models import Article, Outlet, Section
-from articles.site.cache import cached_page
+from articles.site.cache import api_query, cached_page
 from articles.site.reading import with_images
 
 PROBLEMS: dict[int, type[schemas.Problem]] = {
@@ -194,10 +194,10 @@ def _outlets() -> Any:
 
 
 def _next_url(request: HttpRequest, cursor: str | None) -> str | None:
+    """This list's address with the next page's cursor: the list's own parameters only."""
     if cursor is None:
         return None
-    query = QueryDict(mutable=True)
-    query.update(request.GET)
+    query = QueryDict(api_query(request), mutable=True)
     query["before"] = cursor
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 

@@ -1,5 +1,6 @@
 """Who is asking: the client address (behind a known number of proxies), its network
-and keyed hashes of both. Image reports and the admin sign-in throttle share these rules.
+and keyed hashes of both. Image reports, the admin sign-in throttle and the API's rate
+limit share these rules.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Dates as outlets write them (RFC 822, ISO 8601, no zone = Morocco), never in the
-future beyond a small tolerance.
+future beyond a small tolerance, never before 1900 (a "0001-01-01" is a missing date, and
+years near 1 cannot even be shown in Morocco's time).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ MOROCCO = ZoneInfo("Africa/Casablanca")
 
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 def dated(value: str, now: datetime | None = None, *, parsed: Any = None) -> datetime | None:
     """``value`` (or feedparser's ``parsed`` time tuple, when ``value`` does not parse)
-    as aware UTC: no offset is Moroccan time; None if neither gives a date or the date
-    is later than ``now`` (the feed's fetch time, a page's fetch time)."""
+    as aware UTC: no offset is Moroccan time; None if neither gives a date, or the date
+    is later than ``now`` (the feed's fetch time, a page's fetch time) or before 1900."""
     now = now or datetime.now(UTC)
     try:
         moment = _parse_date(value)
@@ -31,7 +33,7 @@ def dated(value: str, now: datetime | None = None, *, parsed: Any = None) -> dat
         moment = moment.astimezone(UTC)
     except (OverflowError, ValueError, TypeError):  # "0001-01-01T00:00:00+05:00" and the like
         return None
-    return None if moment > now + FUTURE_TOLERANCE else moment
+    return None if moment > now + FUTURE_TOLERANCE or moment < EARLIEST else moment
 
 
 def _parse_date(value: str) -> datetime | None:

@@ -15,22 +15,46 @@ ACTIONS = ("add", "change", "delete", "view")
 
 def rename_content_types(apps, schema_editor, renamed=RENAMED):
     ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
     db = schema_editor.connection.alias
     for old, new in renamed.items():
-        if ContentType.objects.using(db).filter(app_label="articles", model=new).exists():
-            continue
-        content_type = (
-            ContentType.objects.using(db).filter(app_label="articles", model=old).first()
-        )
-        if content_type is None:
+        types = ContentType.objects.using(db).filter(app_label="articles")
+        old_type = types.filter(model=old).first()
+        if old_type is None:
             continue  # a new database: post_migrate creates them under the new names
-        content_type.model = new
-        content_type.save(update_fields=["model"])
+        new_type = types.filter(model=new).first()
+        if new_type is not None:
+            # The new code ran before this migration and made the new type (an admin page
+            # looked it up): fold it into the old one, which groups and the log name.
+            _fold(apps, db, new_type, old_type, old, new)
+        old_type.model = new
+        old_type.save(update_fields=["model"])
+        Permission = apps.get_model("auth", "Permission")
         for action in ACTIONS:
             Permission.objects.using(db).filter(
-                content_type=content_type, codename=f"{action}_{old}"
+                content_type=old_type, codename=f"{action}_{old}"
             ).update(codename=f"{action}_{new}")
+
+
+def _fold(apps, db, new_type, old_type, old, new):
+    """Everything that points at ``new_type`` points at ``old_type``; then it goes."""
+    Permission = apps.get_model("auth", "Permission")
+    LogEntry = apps.get_model("admin", "LogEntry")
+    for permission in Permission.objects.using(db).filter(content_type=new_type):
+        action = permission.codename.removesuffix(f"_{new}")
+        kept = Permission.objects.using(db).filter(
+            content_type=old_type, codename__in=[f"{action}_{old}", permission.codename]
+        ).first()
+        if kept is None:
+            permission.content_type = old_type
+            permission.save(update_fields=["content_type"])
+            continue
+        for group in permission.group_set.all():
+            group.permissions.add(kept)
+        for user in permission.user_set.all():
+            user.user_permissions.add(kept)
+        permission.delete()
+    LogEntry.objects.using(db).filter(content_type=new_type).update(content_type=old_type)
+    new_type.delete()
 
 
 def restore_content_types(apps, schema_editor):
@@ -42,6 +66,7 @@ class Migration(migrations.Migration):
         ("articles", "0008_fetch_log_dropped"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
+        ("admin", "0003_logentry_add_action_flag_choices"),
     ]
 
     operations = [

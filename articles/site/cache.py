@@ -41,6 +41,10 @@ PAGE_PARAMETERS = ("before", "after", "p")
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 GZIP = "gzip"
 API_PREFIX = "/api/"
+# What the API's answers depend on (its articles list's parameters: tests/api keeps this in
+# step with articles.api.schemas.ArticleFilters); any other parameter changes nothing, so
+# it neither splits the cache nor travels in a `next` address.
+API_PARAMETERS = ("outlet", "section", "lang", "since", "until", "q", "limit", "before")
 
 
 @dataclass(frozen=True)
@@ -111,11 +115,17 @@ def page_query(request: HttpRequest) -> str:
 
 
 def cache_query(request: HttpRequest) -> str:
-    """The parameters a cached answer depends on: for reader pages the ones they read
-    (``page_query``); for the API, whose filters are all parameters, every one, sorted."""
+    """The parameters a cached answer depends on, in a fixed order: for reader pages the
+    ones they read (``page_query``), for the API its list's parameters."""
     if request.path.startswith(API_PREFIX):
-        return urlencode(sorted((k, v) for k, values in request.GET.lists() for v in values))
+        return api_query(request)
     return page_query(request)
+
+
+def api_query(request: HttpRequest) -> str:
+    return urlencode(
+        [(name, value) for name in API_PARAMETERS for value in request.GET.getlist(name)]
+    )
 
 
 def page_key(request: HttpRequest, version: Version) -> str:

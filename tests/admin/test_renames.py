@@ -42,6 +42,39 @@ def test_a_group_that_could_change_sources_can_change_outlets() -> None:
     assert not Permission.objects.filter(codename__in=["change_source", "view_category"])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_new_type_made_before_the_migration_is_folded_into_the_old_one() -> None:
+    """New code that ran before `migrate` (an admin page looked the outlet's type up)
+    made an "outlet" content type beside "source": staff keep what they could do."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.auth.models import User
+    from django.contrib.contenttypes.models import ContentType
+
+    migrate(BEFORE)
+    editors = Group.objects.create(name="editors")
+    editors.permissions.add(
+        Permission.objects.get(content_type__model="source", codename="change_source")
+    )
+    early = ContentType.objects.create(app_label="articles", model="outlet")
+    viewer = User.objects.create(username="viewer")
+    viewer.user_permissions.add(
+        Permission.objects.create(content_type=early, codename="view_outlet", name="v")
+    )
+    LogEntry.objects.create(
+        user=viewer, content_type=early, object_id="1", object_repr="x", action_flag=CHANGE
+    )
+    migrate(AFTER)
+    ContentType.objects.clear_cache()
+    (outlet_type,) = ContentType.objects.filter(
+        app_label="articles", model__in=["source", "outlet"]
+    )
+    assert outlet_type.model == "outlet"
+    assert set(editors.permissions.values_list("codename", flat=True)) == {"change_outlet"}
+    assert User.objects.get(username="viewer").user_permissions.get().codename == "view_outlet"
+    assert LogEntry.objects.get().content_type == outlet_type
+    assert not Permission.objects.filter(codename__endswith="_source")
+
+
 def test_old_admin_addresses_answer_with_the_new_ones(admin_client) -> None:
     response = admin_client.get("/admin/articles/source/?status__exact=paused&q=هسبريس")
     assert response.status_code == 301

@@ -24,10 +24,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
 from articles.api import limits
+from articles.api.schemas import ArticleFilters
 from articles.models import Article, ContentVersion, Outlet
 from articles.search.index import index_articles
 from articles.search.words import MAX_QUERY_LENGTH
-from articles.site.cache import forget_version
+from articles.site.cache import API_PARAMETERS, forget_version
 from tests.support.api import API, answer, get
 from tests.support.site import NOW, bulk_articles, changed, make_article, section, stored_image
 
@@ -156,6 +157,29 @@ def test_head_is_answered_like_get_without_a_body(
 
 
 # --- caching and headers -----------------------------------------------------------------
+
+
+def test_the_cache_keys_every_parameter_of_the_list_and_nothing_else() -> None:
+    assert set(API_PARAMETERS) == set(ArticleFilters.model_fields)
+
+
+def test_an_unknown_parameter_neither_splits_the_cache_nor_travels_in_next(
+    client: Client, article: Article
+) -> None:
+    """Else any client could make every request a miss, and fill the cache with copies."""
+    first = get(client, "/articles", data={"limit": 1, "zzz": "1"})
+    assert "zzz" not in first["next"] and "limit=1" in first["next"]
+    before = len(cache._cache)  # type: ignore[attr-defined]  # the local-memory cache
+    for n in range(5):
+        assert get(client, "/articles", data={"limit": 1, "zzz": str(n)}) == first
+    assert len(cache._cache) == before  # type: ignore[attr-defined]
+
+
+def test_a_cursor_out_of_range_is_refused_not_read_as_the_first_page(
+    client: Client, article: Article
+) -> None:
+    refused = get(client, "/articles", 400, data={"before": "999999999999999999-5"})
+    assert refused["detail"].startswith("before:")
 
 
 @pytest.mark.parametrize("encoding", ["", "gzip"])

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 
 from articles.ingest.feeds import NotAFeedError, ingest_bytes
 from articles.ingest.parse import ParsedEntry, ParsedFeed, parse_feed
+from articles.lib.dates import dated
 from articles.lib.html import clean_html
 from articles.models import Article, ArticleImage
 from tests.support.rows import article_rows
@@ -523,6 +524,20 @@ def test_an_impossible_date_falls_back_to_the_fetch_time() -> None:
     [entry] = parse_feed(feed, url="https://example.ma/feed", fetched_at=FETCHED_AT).entries
 
     assert entry.published_at == FETCHED_AT
+
+
+@pytest.mark.parametrize(
+    "raw", ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00", "1899-12-31T23:59:59Z"]
+)
+def test_a_date_before_1900_is_a_missing_date(raw: str) -> None:
+    """Year 1 is how some systems write "no date", and it cannot even be shown in
+    Morocco's time (the conversion overflows): such an item takes the fetch time."""
+    feed = rss_item(f"<guid>g</guid><title>عنوان</title><pubDate>{raw}</pubDate>")
+
+    [entry] = parse_feed(feed, url="https://example.ma/feed", fetched_at=FETCHED_AT).entries
+
+    assert entry.published_at == FETCHED_AT
+    assert dated("1900-01-01T00:00:00Z") == datetime(1900, 1, 1, tzinfo=UTC)
 
 
 @pytest.mark.postgres

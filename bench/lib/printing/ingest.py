@@ -22,26 +22,24 @@ PEER = {  # FreshRSS 1.25, as reported by the project
 }
 TARGETS = {"parse": 1.0, "parallel": 0.6, "repoll": 0.05}
 STAGES = (
-    ("ingest_source", "articles/ingest.py", "ingest_source"),
-    ("  acquire_lease", "articles/ingest.py", "acquire_lease"),
+    ("ingest_outlet", "articles/ingest/feeds.py", "ingest_outlet"),
+    ("  acquire_lease", "articles/ingest/feeds.py", "acquire_lease"),
     ("  Outlet.objects.get", "django/db/models/query.py", "get"),
-    ("  fetch_url", "articles/fetch.py", "fetch_url"),
-    ("  ingest_bytes", "articles/ingest.py", "ingest_bytes"),
-    ("    parse_feed", "articles/parse.py", "parse_feed"),
+    ("  fetch_url", "articles/lib/http.py", "fetch_url"),
+    ("  ingest_bytes", "articles/ingest/feeds.py", "ingest_bytes"),
+    ("    parse_feed", "articles/ingest/parse.py", "parse_feed"),
     ("      feedparser.parse", "feedparser/api.py", "parse"),
-    ("      _normalise_entry", "articles/parse.py", "_normalise_entry"),
-    ("        _content_images (bs4)", "articles/parse.py", "_content_images"),
-    ("        clean_html (nh3)", "articles/sanitize.py", "clean_html"),
-    ("        plain_text (nh3)", "articles/text.py", "plain_text"),
-    ("        entry_images", "articles/parse.py", "entry_images"),
-    ("        canonical_url", "articles/parse.py", "canonical_url"),
-    ("        _entry_date", "articles/parse.py", "_entry_date"),
-    ("    store_entries", "articles/store.py", "store_entries"),
-    ("      _article (model init)", "articles/store.py", "_article"),
-    ("      bulk_create (all)", "django/db/models/query.py", "bulk_create"),
-    ("      _link_images", "articles/store.py", "_link_images"),
-    ("  _record (status + log)", "articles/ingest.py", "_record"),
-    ("  release_lease", "articles/ingest.py", "release_lease"),
+    ("      _normalise_entry", "articles/ingest/parse.py", "_normalise_entry"),
+    ("        prepare_images", "articles/ingest/pictures.py", "prepare_images"),
+    ("        clean_html (nh3)", "articles/lib/html.py", "clean_html"),
+    ("        plain_text (nh3)", "articles/lib/text.py", "plain_text"),
+    ("        entry_images", "articles/ingest/pictures.py", "entry_images"),
+    ("        canonical_url", "articles/lib/urls.py", "canonical_url"),
+    ("        _entry_date", "articles/ingest/parse.py", "_entry_date"),
+    ("    store_entries", "articles/ingest/store.py", "store_entries"),
+    ("      insert_rows", "articles/lib/sql.py", "insert_rows"),
+    ("      link_images", "articles/ingest/store.py", "link_images"),
+    ("  _record (status + log)", "articles/ingest/feeds.py", "_record"),
 )
 
 
@@ -55,7 +53,7 @@ def profile_report(profile: Any) -> str:
         (
             ct
             for (f, _l, n), (_c, _n, _t, ct, _) in raw.items()
-            if f.endswith("articles/ingest.py") and n == "ingest_source"
+            if f.endswith("articles/ingest/feeds.py") and n == "ingest_outlet"
         ),
         0.0,
     )
