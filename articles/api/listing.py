@@ -14,7 +14,7 @@ from ninja.errors import HttpError
 from articles.api.schemas import ArticleFilters
 from articles.models import Article, ArticleQuerySet, Outlet, Section
 from articles.search.documents import Filters
-from articles.search.query import NEWEST_CURSOR, find
+from articles.search.query import NEWEST_CURSOR, find, is_sort_key
 from articles.search.words import Query, parse_query
 from articles.site.paging import CURSOR, decode_cursor, keyset_page
 from articles.site.reading import with_images
@@ -88,8 +88,7 @@ def _keyset(articles: ArticleQuerySet, filters: ArticleFilters) -> ListPage:
 def _search(filters: ArticleFilters, found: Filters) -> ListPage:
     after = filters.before or ""
     position = NEWEST_CURSOR.match(after)
-    # Past a signed 64-bit integer, no sort key (and SQLite cannot even compare it).
-    if after and (position is None or not -(2**63) <= int(position[1]) < 2**63):
+    if after and (position is None or not is_sort_key(int(position[1]))):
         raise HttpError(400, "before: not a cursor of this search (use its `next`)")
     query = parse_query(filters.q or "")
     if filters.lang is None:

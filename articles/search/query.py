@@ -33,7 +33,7 @@ def find(
     if order == "relevance":
         match = RELEVANCE_CURSOR.match(after)
         position = (float(match[1]), int(match[2])) if match else None
-        if position is not None and not _is_sort_key(position[1]):
+        if position is not None and not is_sort_key(position[1]):
             position = None
         # Ranked among the newest RELEVANCE_POOL matches: scoring every match of a
         # common word costs 100 ms (SQLite) to 500 ms (PostgreSQL), and a news reader
@@ -44,7 +44,7 @@ def find(
         rows = backend.by_relevance(query, filters, bounds, position, limit)
         return [Hit(article_id_of(key), f"r{score!r}_{key}") for key, score in rows]
     match = NEWEST_CURSOR.match(after)
-    if match and _is_sort_key(int(match[1])):
+    if match and is_sort_key(int(match[1])):
         bounds = bounds.below(int(match[1]))
     return [
         Hit(article_id_of(key), f"k{key}")
@@ -52,7 +52,7 @@ def find(
     ]
 
 
-def _is_sort_key(value: int) -> bool:
+def is_sort_key(value: int) -> bool:
     """A cursor past a signed 64-bit integer names no sort key (and SQLite cannot even
     compare with it): it is malformed, and the search starts from the top."""
     return -(2**63) <= value < 2**63

@@ -36,7 +36,6 @@ from articles.models import ContentVersion
 
 T = TypeVar("T")
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
-CACHED_PAGE_ATTRIBUTE = "cache_by_content_version"
 PAGE_PARAMETERS = ("before", "after", "p")
 MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage
 GZIP = "gzip"
@@ -91,8 +90,9 @@ def cached_page(view: View) -> View:
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        # Marked here too: a view wrapped by another framework (the API's operations
-        # run inside django-ninja's own view) is not the one process_view is given.
+        # Marked on the request, not on the view: a view wrapped by another framework
+        # (the API's operations run inside django-ninja's own view) is not the one the
+        # URL resolver gives middleware.
         request._page_cacheable = True  # type: ignore[attr-defined]
         response = view(request, *args, **kwargs)
         if response.status_code == 200:
@@ -101,7 +101,6 @@ def cached_page(view: View) -> View:
             patch_cache_control(response, public=True, max_age=settings.PAGE_MAX_AGE_SECONDS)
         return response
 
-    setattr(wrapper, CACHED_PAGE_ATTRIBUTE, True)
     return wrapper  # type: ignore[return-value]
 
 
@@ -181,16 +180,6 @@ class PageCacheMiddleware:
             entry = (response.status_code, dict(response.items()), response.content)
             cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
         return response
-
-    def process_view(
-        self,
-        request: HttpRequest,
-        view: Callable[..., Any],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> None:
-        if getattr(view, CACHED_PAGE_ATTRIBUTE, False):
-            request._page_cacheable = True  # type: ignore[attr-defined]
 
     @staticmethod
     def _replay(
