@@ -14,6 +14,7 @@ from articles.fulltext import pages
 from articles.images import copy
 from articles.ingest import feeds
 from articles.moderation.files import repair_copies
+from articles.stories import assign
 
 COPY_RETRY_BASE_SECONDS = 60
 # Work that must survive a worker's death: acknowledged when done, redelivered if the
@@ -36,11 +37,20 @@ def schedule_due_outlets() -> int:
     for outlet_id in outlet_ids:
         fetch_outlet.delay(outlet_id)
     feeds.trim_fetch_logs()
+    requeue_lost_work()
+    return len(outlet_ids)
+
+
+def requeue_lost_work() -> None:
+    """Images, pages and story assignments whose task was lost with a worker or a
+    broker get another."""
     for image_id in copy.stranded_image_ids():
         copy_image.delay(image_id)
     for article_id in pages.stranded_page_ids():
         fetch_page.delay(article_id)
-    return len(outlet_ids)
+    stranded = assign.unassigned_ids()
+    if stranded:
+        assign_stories.delay(stranded)
 
 
 @shared_task(
@@ -57,7 +67,16 @@ def fetch_outlet(self, outlet_id: int) -> dict[str, object]:  # type: ignore[no-
     for image_id in result.new_image_ids:
         copy_image.delay_on_commit(image_id)
     queue_pages(result.page_ids)
+    if result.article_ids:
+        assign_stories.delay_on_commit(list(result.article_ids))
     return result.summary()
+
+
+@shared_task(**AT_LEAST_ONCE, soft_time_limit=120, time_limit=150, max_retries=3)
+def assign_stories(self, article_ids: list[int]) -> int:  # type: ignore[no-untyped-def]
+    """The stored articles' places in the stories (articles.stories.assign), right after
+    their fetch. Harmless twice: what already has its place is skipped."""
+    return len(assign.assign(article_ids))
 
 
 @shared_task(**AT_LEAST_ONCE, soft_time_limit=60, time_limit=90, max_retries=copy.MAX_ATTEMPTS)

@@ -44,6 +44,7 @@ class IngestResult:
     error_code: str = ""
     new_image_ids: tuple[int, ...] = ()
     page_ids: tuple[int, ...] = ()
+    article_ids: tuple[int, ...] = ()
 
     @property
     def is_skipped(self) -> bool:
@@ -311,6 +312,7 @@ class Attempt:
             error_code,
             stored.new_image_ids,
             stored.page_ids,
+            stored.article_ids,
         )
 
 

@@ -50,6 +50,8 @@ class StoreResult:
     new_image_ids: tuple[int, ...] = ()
     # Articles whose page is to be fetched for their full text (articles.fulltext).
     page_ids: tuple[int, ...] = ()
+    # Every article inserted or updated: the story grouping takes the new ones.
+    article_ids: tuple[int, ...] = ()
     # Entries of the document that could not be read (articles.ingest.parse), and the main why.
     dropped: int = 0
     dropped_code: str = ""
@@ -101,6 +103,7 @@ def store_entries(
         unchanged=len(entries) - len(changed),
         new_image_ids=new_image_ids,
         page_ids=page_ids,
+        article_ids=tuple(sorted(ids.values())),
     )
 
 

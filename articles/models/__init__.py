@@ -38,6 +38,7 @@ from articles.models.outlets import (
 )
 from articles.models.pages import PageHost
 from articles.models.search import SearchEntry
+from articles.models.stories import Story, StoryKey, StoryPrint, StoryTurn
 
 __all__ = [
     "HIDDEN",
@@ -61,6 +62,10 @@ __all__ = [
     "ReportReason",
     "ReviewQueueImage",
     "SearchEntry",
+    "Story",
+    "StoryKey",
+    "StoryPrint",
+    "StoryTurn",
     "Outlet",
     "OutletQuerySet",
     "Visibility",

@@ -96,6 +96,13 @@ class Article(models.Model):
     page_body = models.BooleanField(_("النص من صفحة المقال"), db_default=False)
     # When it was queued or last tried: the scheduler re-queues what waits too long.
     fulltext_at = models.DateTimeField(_("آخر محاولة للنص الكامل"), null=True, blank=True)
+    # Its story (articles.stories): null when no other outlet reported the event.
+    story = models.ForeignKey(
+        "Story", on_delete=models.SET_NULL, null=True, blank=True, related_name="articles",
+        verbose_name=_("القصة"),
+    )  # fmt: skip
+    # Staff placed it (articles.stories.staff): the grouping never moves it again.
+    story_by_staff = models.BooleanField(_("قصته بقرار الإدارة"), db_default=False)
     images: models.ManyToManyField[Image, ArticleImage] = models.ManyToManyField(
         "Image", through="ArticleImage", related_name="articles"
     )

@@ -7,6 +7,7 @@ from articles.fulltext.pages import fill_article
 from articles.images.copy import copy_image
 from articles.ingest.feeds import IngestResult, ingest_outlet, trim_fetch_logs
 from articles.models import Image, Outlet
+from articles.stories.assign import assign
 
 # Longest wait for a host's turn inline: longer than any crawl delay we honour.
 PAGE_WAIT_SECONDS = 120
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             for article_id in result.page_ids:
                 image_ids += fill_article(article_id, wait=PAGE_WAIT_SECONDS).new_image_ids
             copies = [copy_image(image_id) for image_id in image_ids]
+            assign(result.article_ids)
             stored = sum(1 for copy in copies if copy.status == Image.Status.STORED)
             rows.append((outlet, result, stored))
         trim_fetch_logs()

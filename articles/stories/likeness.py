@@ -1,0 +1,65 @@
+"""Whether two reports tell one event: how much of what they say they share, and
+whether what they say rules it out.
+
+Likeness is a cosine between weighted sets of features (``articles.stories.features``):
+a headline word weighs more than a word of the lead, a name or a rare figure more
+than a word. Reports in two languages share no words: they are compared on their
+names, event types and figures only, against their own threshold.
+
+Same topic is not same event. Two reports that each name a place (or a country, or a
+team) but share none of them are two events, however alike their words: two weather
+alerts for two regions, two fires in two cities, the IMF on two countries, the derby
+and another club's match. Time is the other guard: reports more than ``WINDOW`` apart
+are never compared.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from articles.stories.features import COMMON_NUMBERS, Print
+
+WINDOW = timedelta(hours=48)
+SAME_LANGUAGE = 0.30
+OTHER_LANGUAGE = 0.35
+WORD, TITLE_WORD, NAME, TOPIC, NUMBER, COMMON_NUMBER = 1.0, 2.0, 2.0, 1.5, 2.0, 0.5
+# A place, a country or a team named on both sides but different: two events.
+EXCLUSIVE = ("place:", "country:", "team:")
+
+
+def weights(p: Print, *, words: bool) -> dict[str, float]:
+    found: dict[str, float] = {}
+    if words:
+        found.update((w, TITLE_WORD if w in p.title else WORD) for w in p.words)
+    found.update((n, TOPIC if n.startswith("topic:") else NAME) for n in p.names)
+    found.update((f"#{n}", COMMON_NUMBER if n in COMMON_NUMBERS else NUMBER) for n in p.numbers)
+    return found
+
+
+def likeness(a: Print, b: Print) -> float:
+    """Cosine of the two prints' weighted features (words only within a language)."""
+    words = a.language == b.language
+    wa, wb = weights(a, words=words), weights(b, words=words)
+    shared = sum(wa[f] * wb[f] for f in wa.keys() & wb.keys())
+    if not shared:
+        return 0.0
+    return shared / math.sqrt(sum(v * v for v in wa.values()) * sum(v * v for v in wb.values()))
+
+
+def excluded(a: Print, b: Print) -> bool:
+    """Whether the two name different places (countries, teams) and none in common."""
+    for kind in EXCLUSIVE:
+        mine = {n for n in a.names if n.startswith(kind)}
+        theirs = {n for n in b.names if n.startswith(kind)}
+        if mine and theirs and not mine & theirs:
+            return True
+    return False
+
+
+def same_event(a: Print, b: Print) -> bool:
+    """Whether two reports (already known to be within ``WINDOW``) tell one event."""
+    if excluded(a, b):
+        return False
+    threshold = SAME_LANGUAGE if a.language == b.language else OTHER_LANGUAGE
+    return likeness(a, b) >= threshold

@@ -1,0 +1,84 @@
+"""Names and topics a report can share with another, whatever its language.
+
+``data/names.txt`` lists, by hand, the ways the Moroccan Arabic and French press write
+places, countries, institutions and teams, and the words of common event types
+("زلزال", "هزة أرضية", "séisme" -> topic quake). ``find`` reads a text's words into the
+ids they name: names are matched on the words without article or one-letter prefix
+(``articles.search.words.bare``), topics on their Snowball stems, longest form first.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import Stemmer
+
+from articles.search.words import bare, canonical, words
+
+DATA = Path(__file__).with_name("data") / "names.txt"
+KINDS = ("place", "country", "org", "team", "topic")
+MAX_FORM_WORDS = 4
+STEMMERS = {"ar": Stemmer.Stemmer("arabic"), "fr": Stemmer.Stemmer("french")}
+
+
+def stem(word: str) -> str:
+    """One word's stem: Arabic words without their article first (the stemmer would
+    read the ب of "بطالة" as a prefix only when the article is gone, either way)."""
+    if word.isascii():
+        return STEMMERS["fr"].stemWord(word)
+    return STEMMERS["ar"].stemWord(canonical(word))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    # Word sequences (bare forms) -> "kind:id", for names; stems -> "topic:id".
+    names: dict[tuple[str, ...], str]
+    topics: dict[tuple[str, ...], str]
+
+    def find(self, found: Sequence[str]) -> set[str]:
+        """The ids named in a text's normalised words, longest match first."""
+        bares = [bare(w) for w in found]
+        stems = [stem(w) for w in found]
+        ids: set[str] = set()
+        for forms, table in ((bares, self.names), (stems, self.topics)):
+            position = 0
+            while position < len(forms):
+                for size in range(min(MAX_FORM_WORDS, len(forms) - position), 0, -1):
+                    hit = table.get(tuple(forms[position : position + size]))
+                    if hit:
+                        ids.add(hit)
+                        position += size
+                        break
+                else:
+                    position += 1
+        return ids
+
+
+def read(text: str) -> Lexicon:
+    names: dict[tuple[str, ...], str] = {}
+    topics: dict[tuple[str, ...], str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        head, _, forms = line.partition(":")
+        kind, _, name = head.strip().partition(" ")
+        if kind not in KINDS or not name or not forms:
+            raise ValueError(f"names.txt line {number}: expected 'kind id: form | form'")
+        for form in forms.split("|"):
+            found = words(form)
+            if not found or len(found) > MAX_FORM_WORDS:
+                continue
+            if kind == "topic":
+                topics.setdefault(tuple(stem(w) for w in found), f"topic:{name}")
+            else:
+                names.setdefault(tuple(bare(w) for w in found), f"{kind}:{name.strip()}")
+    return Lexicon(names, topics)
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    return read(DATA.read_text(encoding="utf-8"))
