@@ -26,6 +26,7 @@ from articles.models import (
 )
 from articles.moderation.files import after_change, guarded
 from articles.search.index import index_articles
+from articles.stories.summary import refresh, stories_of
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -244,6 +245,7 @@ def set_article_hidden(article: Article, hidden: bool, actor: User | None, why: 
         action = Action.HIDE_ARTICLE if hidden else Action.SHOW_ARTICLE
         ModerationEvent.objects.create(action=action, article=article, actor=actor, why=why)
         index_articles([article.pk])
+        refresh(stories_of([article.pk]))  # its story counts visible reports only
         ContentVersion.objects.bump()
 
 

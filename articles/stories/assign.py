@@ -18,7 +18,6 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -145,73 +144,60 @@ def stored_prints(article_ids: Iterable[int]) -> dict[int, Print]:
 def join(new: set[int], links: list[tuple[int, int]]) -> set[int]:
     """Merge linked articles' stories; make a story of linked articles that have none.
     Returns the ids of the stories that changed."""
-    involved = new | {b for _, b in links}
-    story_of: dict[int, int | None] = dict(
-        Article.objects.filter(id__in=involved).values_list("id", "story_id")
-    )
+    return settle(new | {b for _, b in links}, links, movable=new)
+
+
+def settle(involved: set[int], links: list[tuple[int, int]], movable: set[int]) -> set[int]:
+    """Put linked articles in one story. Articles outside ``movable`` keep the company
+    of their story (pre-joined to it); movable ones go where their links take them.
+
+    Each group keeps the story most of its members were in (the oldest on a tie),
+    unless a larger group took it first; a group without one gets a new story; a
+    movable article left alone leaves its story. Returns the stories that changed."""
+    story_of = members_of_stories(involved | {x for link in links for x in link})
     found = Groups()
     first_of_story: dict[int, int] = {}
-    for article_id in sorted(involved):
+    for article_id in sorted(story_of):
         found.find(article_id)
-        story = story_of.get(article_id)
-        if story is not None:
+        story = story_of[article_id]
+        if story is not None and article_id not in movable:
             found.union(article_id, first_of_story.setdefault(story, article_id))
     for a, b in links:
         found.union(a, b)
-    changed: set[int] = set()
-    for members in found.groups():
-        if len(members) > 1:
-            changed |= settle(sorted(members), story_of)  # type: ignore[arg-type]
-    return changed
+    groups = sorted(found.groups(), key=lambda g: (-len(g), min(g)))  # type: ignore[type-var]
+    claimed: set[int] = set()
+    moves: dict[int | None, list[int]] = defaultdict(list)
+    for members in groups:
+        votes = Counter(s for m in members if (s := story_of[m]) is not None)
+        ranked = sorted(votes, key=lambda s: (-votes[s], s))
+        target = next((s for s in ranked if s not in claimed), None)
+        if target is None and len(members) > 1:
+            now = timezone.now()
+            target = Story.objects.create(first_published_at=now, last_published_at=now).id
+        if target is not None:
+            claimed.add(target)
+        for m in members:
+            if story_of[m] != target:
+                moves[target].append(m)  # type: ignore[arg-type]
+    for target, article_ids in moves.items():
+        Article.objects.filter(id__in=article_ids).update(story_id=target)
+    before = {s for s in story_of.values() if s is not None}
+    Story.objects.filter(id__in=before - claimed).delete()
+    moved = {story_of[m] for ids in moves.values() for m in ids} | set(moves)
+    return {s for s in moved if s is not None}
 
 
-def settle(members: list[int], story_of: dict[int, int | None]) -> set[int]:
-    """One group's articles in one story: the oldest of their stories, or a new one."""
-    stories = sorted({s for m in members if (s := story_of.get(m)) is not None})
-    if stories:
-        target = stories[0]
-    else:
-        now = timezone.now()
-        target = Story.objects.create(first_published_at=now, last_published_at=now).id
-    others = stories[1:]
-    if others:
-        Article.objects.filter(story_id__in=others).update(story_id=target)
-        Story.objects.filter(id__in=others).delete()
-    joining = [m for m in members if story_of.get(m) != target]
-    Article.objects.filter(id__in=joining).update(story_id=target)
-    return {target, *others} if (joining or others) else set()
-
-
-def clear(article_ids: Iterable[int]) -> None:
-    """Forget the prints, keys and story places of articles (not staff's) for a
-    rebuild; stories left with fewer than two articles are undone by ``refresh``."""
-    ids = list(article_ids)
-    stories = set(
-        Article.objects.filter(id__in=ids, story_by_staff=False, story__isnull=False).values_list(
-            "story_id", flat=True
-        )
+def members_of_stories(article_ids: set[int]) -> dict[int, int | None]:
+    """article id -> story id, for the articles and every member of their stories."""
+    story_of: dict[int, int | None] = dict(
+        Article.objects.filter(id__in=article_ids).values_list("id", "story_id")
     )
-    Article.objects.filter(id__in=ids, story_by_staff=False).update(story=None)
-    StoryKey.objects.filter(article_id__in=ids).delete()
-    StoryPrint.objects.filter(article_id__in=ids).delete()
-    refresh(stories)
-
-
-def rebuild(since: datetime, until: datetime | None = None, batch: int = 2000) -> dict[str, Any]:
-    """Group again the articles published in [since, until): their prints are made
-    anew, then they are assigned in order of publication, as if they arrived then."""
-    window = Article.objects.filter(published_at__gte=since)
-    if until is not None:
-        window = window.filter(published_at__lt=until)
-    ids = list(window.order_by("published_at", "id").values_list("id", flat=True))
-    with transaction.atomic():
-        take_turn()
-        for start in range(0, len(ids), batch):
-            clear(ids[start : start + batch])
-    changed: set[int] = set()
-    for start in range(0, len(ids), batch):
-        changed |= assign(ids[start : start + batch])
-    return {"articles": len(ids), "stories": len(changed)}
+    stories = {s for s in story_of.values() if s is not None}
+    if stories:
+        story_of.update(
+            Article.objects.filter(story_id__in=stories).values_list("id", "story_id")
+        )
+    return story_of
 
 
 # Articles stored this long ago without a print lost their task (a worker or broker

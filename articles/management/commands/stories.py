@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from articles.stories.assign import rebuild
+from articles.stories.rebuild import rebuild
 
 DEFAULT_DAYS = 7
 
