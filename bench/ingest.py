@@ -39,6 +39,7 @@ from lib.databases import Databases, PostgresDatabases, SqliteDatabases
 from lib.env import DEFAULT_SEED, base_env, django_setup, progress, temp_dir
 from lib.figures import machine_busy, maxrss_mb, other_cpu
 from lib.printing.ingest import print_profiled, profile_report, report
+from lib.printing.stories import print_ingest_assignment
 from lib.processes import child, run_together, wait_for_start
 from lib.servers import ServerControl, serve_feeds, server_process
 
@@ -54,6 +55,13 @@ def _worker(env: dict[str, str], ids: Any, conn: Any, start: Any) -> None:
     from django.db import connection
 
     from articles.ingest.feeds import ingest_outlet
+    from articles.stories.assign import assign
+
+    def ingest_and_assign(outlet_id: int) -> str:
+        """As a worker's Celery chain: the fetch, then the stored articles' stories."""
+        result = ingest_outlet(outlet_id)
+        assign(result.article_ids)
+        return str(result.status)
 
     connection.ensure_connection()
     wait_for_start(conn, start)
@@ -61,10 +69,10 @@ def _worker(env: dict[str, str], ids: Any, conn: Any, start: Any) -> None:
     statuses: Counter[str] = Counter()
     if isinstance(ids, list):
         for outlet_id in ids:
-            statuses[str(ingest_outlet(outlet_id).status)] += 1
+            statuses[ingest_and_assign(outlet_id)] += 1
     else:
         while (outlet_id := ids.get()) is not None:
-            statuses[str(ingest_outlet(outlet_id).status)] += 1
+            statuses[ingest_and_assign(outlet_id)] += 1
     conn.send(
         {
             "cpu": time.process_time() - cpu0,
@@ -148,15 +156,22 @@ def run_two_workers(
 
 def sequential(ids: list[int], server: ServerControl) -> dict[str, Any]:
     from articles.ingest.feeds import ingest_outlet
+    from articles.stories.assign import assign
 
     served0 = server.stats()
     statuses: Counter[str] = Counter()
     errors: Counter[str] = Counter()
     rss0 = maxrss_mb()
     busy0 = machine_busy()
+    assign_cpu = 0.0
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for outlet_id in ids:
         result = ingest_outlet(outlet_id)
+        # Story assignment, as the Celery chain after each fetch: in the phase's CPU,
+        # and apart in "assign_cpu" (lib/printing/stories.py prints it).
+        assigned = time.process_time()
+        assign(result.article_ids)
+        assign_cpu += time.process_time() - assigned
         statuses[str(result.status)] += 1
         if result.error_code:
             errors[result.error_code] += 1
@@ -167,6 +182,7 @@ def sequential(ids: list[int], server: ServerControl) -> dict[str, Any]:
     return {
         "other_cpu": other_cpu(busy, cpu, server_cpu),
         "cpu": cpu,
+        "assign_cpu": assign_cpu,
         "wall": wall,
         "statuses": dict(statuses),
         "errors": dict(errors),
@@ -385,6 +401,7 @@ def other_phases(
     phases["parse_only"] = parse_feed_pass(bodies, index)
 
     report(args, index, databases, phases)
+    print_ingest_assignment(phases)
     if profiled:
         print_profiled(profiled)
 
