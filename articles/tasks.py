@@ -8,7 +8,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from articles.fulltext import pages
 from articles.images import copy
@@ -72,7 +72,15 @@ def fetch_outlet(self, outlet_id: int) -> dict[str, object]:  # type: ignore[no-
     return result.summary()
 
 
-@shared_task(**AT_LEAST_ONCE, soft_time_limit=120, time_limit=150, max_retries=3)
+@shared_task(
+    **AT_LEAST_ONCE,
+    soft_time_limit=120,
+    time_limit=150,
+    # A dropped connection or a deadlock: again soon, not at the next sweep.
+    autoretry_for=(DatabaseError,),
+    retry_backoff=5,
+    max_retries=3,
+)
 def assign_stories(self, article_ids: list[int]) -> int:  # type: ignore[no-untyped-def]
     """The stored articles' places in the stories (articles.stories.assign), right after
     their fetch. Harmless twice: what already has its place is skipped."""

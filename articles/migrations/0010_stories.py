@@ -5,6 +5,11 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def first_turn(apps, schema_editor):
+    """The one row assignments take turns on (articles.stories.assign.take_turn)."""
+    apps.get_model("articles", "StoryTurn").objects.get_or_create(id=1)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -71,4 +76,5 @@ class Migration(migrations.Migration):
             model_name='storykey',
             constraint=models.UniqueConstraint(fields=('key', 'published_at', 'article'), name='storykey_unique'),
         ),
+        migrations.RunPython(first_turn, migrations.RunPython.noop),
     ]

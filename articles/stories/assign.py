@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -55,42 +56,60 @@ def take_turn() -> None:
 
 
 def assign(article_ids: Iterable[int]) -> set[int]:
-    """Give the articles that have no print yet their place in the stories.
-    Returns the ids of the stories that changed. Running it again changes nothing."""
+    """Give new articles, and articles whose text changed since they were printed,
+    their place in the stories. Returns the ids of the stories that changed. Running
+    it again changes nothing."""
     ids = sorted(set(article_ids))
     if not ids:
         return set()
     with transaction.atomic():
         take_turn()
-        prints, times = file_prints(ids)
-        if not prints:
+        filed = file_prints(ids)
+        if not filed.prints:
             return set()
-        links = find_links(prints, times)
-        changed = join(set(prints), links)
+        links = find_links(filed.prints, filed.times)
+        changed = settle(set(filed.prints) | {b for _, b in links}, links, filed.movable)
         refresh(changed)
         if changed:
             ContentVersion.objects.bump()
     return changed
 
 
-def file_prints(ids: list[int]) -> tuple[dict[int, Print], dict[int, datetime]]:
-    """Print the articles of ``ids`` that have none yet; store prints and keys."""
+@dataclass(frozen=True)
+class Filed:
+    # The prints to link (new or changed; not those staff took out of a story).
+    prints: dict[int, Print]
+    times: dict[int, datetime]
+    # Those free to move: not placed by staff.
+    movable: set[int]
+
+
+def file_prints(ids: list[int]) -> Filed:
+    """Print the articles of ``ids``; store the prints and keys of those that are new
+    or changed (an edited headline is printed and linked again)."""
     rows = (
-        Article.objects.filter(id__in=ids, story_print__isnull=True)
+        Article.objects.filter(id__in=ids)
         .order_by("id")
-        .values_list(*ARTICLE_COLUMNS, "story_by_staff", "story_id")
+        .values_list(*ARTICLE_COLUMNS, "story_by_staff", "story_id", "story_print__text")
     )
     prints: dict[int, Print] = {}
     times: dict[int, datetime] = {}
-    alone = set()
-    for article_id, title, summary, body_html, language, published_at, staff, story in rows:
-        prints[article_id] = print_article(title, summary, body_html, language)
-        times[article_id] = published_at
-        if staff and story is None:
-            alone.add(article_id)
+    alone, placed, replaced = set(), set(), []
+    for article_id, title, summary, body_html, language, published_at, *state in rows:
+        staff, story, stored = state
+        found = print_article(title, summary, body_html, language)
+        if stored is not None and stored == dumps(found):
+            continue  # filed as it stands
+        if stored is not None:
+            replaced.append(article_id)
+        prints[article_id], times[article_id] = found, published_at
+        if staff:
+            (placed if story is not None else alone).add(article_id)
+    StoryKey.objects.filter(article_id__in=replaced).delete()
     insert_rows(
         StoryPrint, ("article", "published_at", "text"),
-        ((i, times[i], dumps(p)) for i, p in prints.items()), conflict=("article",),
+        ((i, times[i], dumps(p)) for i, p in prints.items()),
+        conflict=("article",), update=("published_at", "text"),
     )  # fmt: skip
     insert_rows(
         StoryKey, ("key", "published_at", "article"),
@@ -98,7 +117,8 @@ def file_prints(ids: list[int]) -> tuple[dict[int, Print], dict[int, datetime]]:
         conflict=("key", "published_at", "article"),
     )  # fmt: skip
     # Filed like any other, but linked to none: staff took them out of their story.
-    return {i: p for i, p in prints.items() if i not in alone}, times
+    linked = {i: p for i, p in prints.items() if i not in alone}
+    return Filed(linked, times, set(linked) - placed)
 
 
 def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[tuple[int, int]]:
@@ -139,12 +159,6 @@ def stored_prints(article_ids: Iterable[int]) -> dict[int, Print]:
     alone = Q(article__story_by_staff=True, article__story__isnull=True)
     rows = StoryPrint.objects.filter(article_id__in=list(article_ids)).exclude(alone)
     return {article_id: loads(text) for article_id, text in rows.values_list("article_id", "text")}
-
-
-def join(new: set[int], links: list[tuple[int, int]]) -> set[int]:
-    """Merge linked articles' stories; make a story of linked articles that have none.
-    Returns the ids of the stories that changed."""
-    return settle(new | {b for _, b in links}, links, movable=new)
 
 
 def settle(involved: set[int], links: list[tuple[int, int]], movable: set[int]) -> set[int]:

@@ -34,13 +34,12 @@ def rebuild(since: datetime, until: datetime | None = None) -> dict[str, Any]:
             batch = ids[start : start + BATCH]
             StoryKey.objects.filter(article_id__in=batch).delete()
             StoryPrint.objects.filter(article_id__in=batch).delete()
+        movable: set[int] = set()
         for start in range(0, len(ids), BATCH):
-            prints, times = file_prints(ids[start : start + BATCH])
-            links += find_links(prints, times)
-        staff = set(
-            Article.objects.filter(id__in=ids, story_by_staff=True).values_list("id", flat=True)
-        )
-        changed = settle(set(ids), links, movable=set(ids) - staff)
+            filed = file_prints(ids[start : start + BATCH])
+            links += find_links(filed.prints, filed.times)
+            movable |= filed.movable
+        changed = settle(set(ids), links, movable=movable)
         refresh(changed)
         if changed:
             ContentVersion.objects.bump()

@@ -89,3 +89,36 @@ def test_a_hidden_report_leaves_its_story_counts(db: None) -> None:
     story.refresh_from_db()
     assert story.article_count == len(items) - 1
     assert story.lead_id != lead.id
+
+
+def test_an_edited_report_is_printed_again_and_follows_its_new_text(db: None) -> None:
+    items = [i for i in labelled("dev") if i["story"] == "hcp-unemployment-q3-2026-11-03"]
+    ids = store_items(items)
+    assign(ids.values())
+    story = Story.objects.get()
+    edited = Article.objects.get(id=ids[items[0]["id"]])
+    # The outlet replaced the item with another event altogether.
+    Article.objects.filter(id=edited.id).update(
+        title="افتتاح معرض الكتاب بمدينة وجدة بمشاركة 120 دار نشر",
+        summary="افتتح صباح اليوم معرض جهوي للكتاب بوجدة يضم أجنحة لدور نشر من عدة دول.",
+    )
+    before = StoryPrint.objects.get(article=edited).text
+    assign([edited.id])
+    assert StoryPrint.objects.get(article=edited).text != before
+    edited.refresh_from_db()
+    assert edited.story_id is None
+    assert set(Article.objects.filter(story=story).values_list("id", flat=True)) == (
+        set(ids.values()) - {edited.id}
+    )
+    assert assign([edited.id]) == set()  # and once filed as it stands, nothing moves
+
+
+def test_an_article_staff_placed_before_its_assignment_stays_placed(db: None) -> None:
+    items = [i for i in labelled("dev") if i["story"] == "hcp-unemployment-q3-2026-11-03"]
+    ids = store_items(items)
+    assign(ids.values())
+    story = Story.objects.get()
+    other = store_items([{**labelled("dev")[3], "id": "late", "outlet": "latecomer"}])["late"]
+    Article.objects.filter(id=other).update(story=story, story_by_staff=True)
+    assign([other])
+    assert Article.objects.get(id=other).story_id == story.id
