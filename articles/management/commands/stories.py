@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ def moment(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError as error:
-        raise CommandError(f"--since/--until: not an ISO date: {text!r}") from error
+        raise ArgumentTypeError(f"not an ISO date: {text!r} (e.g. 2026-11-01)") from error
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
