@@ -43,6 +43,7 @@ def article_item(request: HttpRequest, article: Article) -> dict[str, Any]:
         "author": article.byline_author,
         "lang": article.language,
         "published_at": timezone.localtime(article.published_at),
+        "story": article.story_id,
         # A hidden lead is a placeholder on the page: no picture here.
         "image": picture(request, lead) if lead and not lead.is_hidden else None,
     }

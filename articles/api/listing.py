@@ -33,9 +33,9 @@ class ListPage:
 
 
 def article_page(filters: ArticleFilters) -> ListPage:
-    outlet_id = _resolve(Outlet, "outlet", filters.outlet)
-    section_id = _resolve(Section, "section", filters.section)
-    since, until = _moment("since", filters.since), _moment("until", filters.until)
+    outlet_id = resolve(Outlet, "outlet", filters.outlet)
+    section_id = resolve(Section, "section", filters.section)
+    since, until = moment("since", filters.since), moment("until", filters.until)
     if filters.q is not None and filters.q.strip():
         found = Filters(outlet_id, section_id, since, until)
         return _search(filters, found)
@@ -53,7 +53,7 @@ def article_page(filters: ArticleFilters) -> ListPage:
     return _keyset(articles, filters)
 
 
-def _resolve(model: type[Outlet] | type[Section], name: str, slug: str | None) -> int | None:
+def resolve(model: type[Outlet] | type[Section], name: str, slug: str | None) -> int | None:
     if slug is None:
         return None
     found = model.objects.filter(slug=slug).values_list("id", flat=True).first()
@@ -62,17 +62,17 @@ def _resolve(model: type[Outlet] | type[Section], name: str, slug: str | None) -
     return int(found)
 
 
-def _moment(name: str, value: datetime | None) -> datetime | None:
+def moment(name: str, value: datetime | None) -> datetime | None:
     """An aware datetime (a date without an offset is Morocco's time), or a 400 for one
     the databases cannot hold."""
     if value is None:
         return None
     try:
-        moment = value if timezone.is_aware(value) else timezone.make_aware(value)
-        moment.astimezone(UTC)
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        aware.astimezone(UTC)
     except (OverflowError, ValueError):
         raise HttpError(400, f"{name}: out of range") from None
-    return moment
+    return aware
 
 
 def _keyset(articles: ArticleQuerySet, filters: ArticleFilters) -> ListPage:

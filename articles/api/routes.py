@@ -22,6 +22,7 @@ from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
 from articles.api import answers, schemas
+from articles.api import stories as story_answers
 from articles.api.listing import article_page
 from articles.models import Article, Outlet, Section
 from articles.site.cache import api_query, cached_page
@@ -36,6 +37,11 @@ LIST_REFUSED = (
     "Bad Request: an `outlet` or `section` slug that no outlet or section has, a `before` "
     "cursor this list did not give (a search's without `q`, a list's with it, or one out "
     "of range), or a date out of the range the databases hold."
+)
+
+STORIES_REFUSED = (
+    "Bad Request: an `outlet` slug that no outlet has, a `before` cursor this list did "
+    "not give, or a date out of the range the databases hold."
 )
 
 
@@ -65,7 +71,8 @@ api = ReadOnlyAPI(
     renderer=ReadableJSON(),
     title="Newsroom",
     version="1",
-    description="Moroccan news as this site shows it: articles, outlets and sections. "
+    description="Moroccan news as this site shows it: articles, stories (the reports of "
+    "one event by several outlets), outlets and sections. "
     "Read-only and public; answers are cached for a minute and carry ETag and "
     "Last-Modified. Errors are JSON with a `detail`.",
     urls_namespace="api",
@@ -146,6 +153,36 @@ def get_article(request: HttpRequest, article_id: int = Path(..., ge=1, le=MAX_I
         raise Http404(f"no article with id {article_id}")
     (article,) = with_images([found])
     return answers.article_detail(request, article)
+
+
+@api.get(
+    "/stories",
+    response={200: schemas.StoryPage, **PROBLEMS},
+    summary="Stories, latest report first",
+    tags=["stories"],
+    openapi_extra={"responses": {400: {"description": STORIES_REFUSED}}},
+)
+@decorate_view(public)
+def list_stories(request: HttpRequest, filters: Query[schemas.StoryFilters]) -> Any:
+    """The reports of one event by several outlets, grouped: by their latest visible
+    report, newest first; follow `next` for older stories (every story once)."""
+    page = story_answers.story_page(filters)
+    items = [story_answers.story_answer(request, *found) for found in page.stories]
+    return {"items": items, "next": _next_url(request, page.cursor)}
+
+
+@api.get(
+    "/stories/{story_id}",
+    response={200: schemas.Story, **PROBLEMS},
+    summary="One story, with its reports",
+    tags=["stories"],
+)
+@decorate_view(public)
+def get_story(request: HttpRequest, story_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    found = story_answers.one_story(story_id)
+    if found is None:
+        raise Http404(f"no story with id {story_id}")
+    return story_answers.story_answer(request, *found)
 
 
 @api.get(

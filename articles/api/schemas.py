@@ -63,6 +63,10 @@ class ArticleItem(Schema):
     lang: Language
     published_at: datetime = Field(description="ISO 8601, with Morocco's offset.")
     image: Picture | None = Field(description="The lead picture, null when staff hid it.")
+    story: int | None = Field(
+        description="The id of its story (the reports of one event by several outlets, "
+        "/stories/{story_id}), null for an article alone."
+    )
 
 
 class ArticleDetail(ArticleItem):
@@ -74,6 +78,31 @@ class ArticleDetail(ArticleItem):
 
 class ArticlePage(Schema):
     items: list[ArticleItem]
+    next: str | None = Field(description="The absolute address of the next (older) page.")
+
+
+class OutletLink(Schema):
+    slug: str
+    name: str = Field(description="The outlet's name as it writes it.")
+    url: str = Field(description="The outlet's page on this site (absolute).")
+
+
+class Story(Schema):
+    id: int
+    url: str = Field(description="The story's page on this site (absolute).")
+    title: str = Field(description="The headline staff chose, else its lead report's title.")
+    outlets: list[OutletLink] = Field(
+        description="The outlets covering it, the first to report first."
+    )
+    article_count: int = Field(description="Its visible reports.")
+    articles: list[ArticleItem] = Field(description="Its visible reports, newest first.")
+    first_published_at: datetime = Field(description="Its first report (ISO 8601).")
+    last_published_at: datetime = Field(description="Its latest report: the list's order.")
+    updated_at: datetime = Field(description="When its reports last changed.")
+
+
+class StoryPage(Schema):
+    items: list[Story]
     next: str | None = Field(description="The absolute address of the next (older) page.")
 
 
@@ -108,6 +137,21 @@ class ArticleFilters(Schema):
         max_length=MAX_QUERY_LENGTH,
         description="Words or a quoted phrase, searched as /search/ does (Arabic and "
         "French normalisation: hamza, ta marbuta, diacritics, accents).",
+    )
+    limit: int = Field(20, ge=1, le=100)
+    before: str | None = Field(
+        None, pattern=CURSOR, max_length=40, description="Cursor from a previous `next`."
+    )
+
+
+class StoryFilters(Schema):
+    """The stories list's parameters (names and meanings as the articles list's)."""
+
+    outlet: str | None = Field(
+        None, pattern=SLUG, max_length=100, description="Stories this outlet covers (a slug)."
+    )
+    since: Moment | None = Field(
+        None, description="Stories with a report published at or after (ISO 8601)."
     )
     limit: int = Field(20, ge=1, le=100)
     before: str | None = Field(

@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date
 
 from articles.api import limits
-from articles.api.schemas import ArticleFilters
+from articles.api.schemas import ArticleFilters, StoryFilters
 from articles.models import Article, ContentVersion, Outlet
 from articles.search.index import index_articles
 from articles.search.words import MAX_QUERY_LENGTH
@@ -159,8 +159,8 @@ def test_head_is_answered_like_get_without_a_body(
 # --- caching and headers -----------------------------------------------------------------
 
 
-def test_the_cache_keys_every_parameter_of_the_list_and_nothing_else() -> None:
-    assert set(API_PARAMETERS) == set(ArticleFilters.model_fields)
+def test_the_cache_keys_every_parameter_of_the_lists_and_nothing_else() -> None:
+    assert set(API_PARAMETERS) == set(ArticleFilters.model_fields) | set(StoryFilters.model_fields)
 
 
 def test_an_unknown_parameter_neither_splits_the_cache_nor_travels_in_next(

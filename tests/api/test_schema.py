@@ -5,13 +5,13 @@ types, headers and bodies as documented, schema-valid requests accepted and inva
 refused, unsupported methods refused, ...) on a database like a real one: three outlets
 (Arabic, French, one without articles), the canonical sections, articles with and
 without pictures, one hidden article, one hidden lead picture and one hidden picture in
-a body.
+a body, two stories.
 
-Figures (Schemathesis 4.32, seed 20251222): 5 operations; 399 test cases: the coverage
+Figures (Schemathesis 4.32, seed 20251222): 7 operations; 548 test cases: the coverage
 phase's (boundaries and wrong types of every parameter, unsupported methods), at most
-MAX_EXAMPLES (25) per operation in the fuzzing phase, and 30 stateful scenarios along
-the 2 links it infers from a list to its one-item operation; the examples phase has
-nothing to run (the document has no examples). About 25 s on two cores. On a failure
+MAX_EXAMPLES (25) per operation in the fuzzing phase, and stateful scenarios along the
+links it infers from a list to its one-item operation; the examples phase has nothing
+to run (the document has no examples). About 30 s on two cores. On a failure
 the assertion message is Schemathesis's own report: the check, the request as a curl
 command, and the response. tests/api/schemathesis.toml says which answer one operation
 may give to a schema-valid request, and why.
@@ -40,6 +40,7 @@ from django.utils import timezone
 from articles.models import Image, Outlet
 from articles.search.index import index_articles
 from tests.support.site import NOW, changed, make_article, section, stored_image
+from tests.support.stories import grouped
 
 MAX_EXAMPLES = 25
 SEED = 20251222
@@ -50,12 +51,15 @@ OPERATIONS = {
     "GET /api/v1/outlets",
     "GET /api/v1/outlets/{slug}",
     "GET /api/v1/sections",
+    "GET /api/v1/stories",
+    "GET /api/v1/stories/{story_id}",
 }
 
 
 def realistic_rows(make_outlet: Callable[..., Outlet]) -> None:
     """Outlets, articles with and without pictures, one hidden article, one hidden
-    picture (a lead) and one hidden picture in a body; indexed for search."""
+    picture (a lead) and one hidden picture in a body, two stories; indexed for
+    search."""
     hespress = make_outlet(
         slug="hespress", name="هسبريس", name_latin="Hespress",
         site_url="https://www.hespress.com/", last_success_at=NOW,
@@ -94,6 +98,10 @@ def realistic_rows(make_outlet: Callable[..., Outlet]) -> None:
     made[3].hidden = True
     made[3].save()
     assert Image.objects.filter(visibility__in=("staff_hidden", "auto_hidden")).count() == 2
+    # Two stories: one of three reports (one of them hidden), one whose lead picture
+    # is the hidden one.
+    grouped(made[0], made[3], made[5])
+    grouped(made[1], made[2], headline="عنوان اختارته الإدارة")
     index_articles([article.pk for article in made])
     changed()
 
@@ -141,7 +149,7 @@ def test_the_api_keeps_to_its_openapi_document(
     assert figures["test_cases"]["generated"] > 100, figures["test_cases"]
 
 
-PATH_PARAMETERS = {"article_id": 1, "slug": "hespress"}
+PATH_PARAMETERS = {"article_id": 1, "slug": "hespress", "story_id": 1}
 
 
 @pytest.mark.django_db(transaction=True)
