@@ -34,6 +34,10 @@ SCALES = {"الف": 1000, "الاف": 1000, "الف.": 1000, "مليون": 10**6
 COMMON_NUMBERS = frozenset(str(n) for n in [*range(0, 11), *range(1990, 2041)])
 
 
+# Kinds of names of which a report is about one: the first it names is where (who) it is.
+FOCUSED = ("place:", "country:", "team:")
+
+
 @dataclass(frozen=True)
 class Print:
     language: str
@@ -41,6 +45,9 @@ class Print:
     title: frozenset[str]
     names: frozenset[str]
     numbers: frozenset[str]
+    # The first place, country and team it names, headline first: what it is about,
+    # where later names may be a hospital's town or a road's other end.
+    focus: frozenset[str] = frozenset()
 
     def index_keys(self) -> frozenset[str]:
         """What the candidate index files this print under: its names, its rarer
@@ -58,9 +65,13 @@ def print_of(title: str, summary: str, language: str) -> Print:
     head = words(title)
     body = words(lead(summary))
     title_stems = _content(head)
-    names = lexicon().find(head) | lexicon().find(body)
+    names = lexicon().find(head) + lexicon().find(body)
     numbers = numbers_in(normalize(title)) | numbers_in(normalize(lead(summary)))
-    return Print(language, title_stems | _content(body), title_stems, frozenset(names), numbers)
+    focus = {kind: n for n in reversed(names) for kind in FOCUSED if n.startswith(kind)}
+    return Print(
+        language, title_stems | _content(body), title_stems, frozenset(names), numbers,
+        frozenset(focus.values()),
+    )  # fmt: skip
 
 
 def _content(found: list[str]) -> frozenset[str]:
@@ -92,13 +103,13 @@ def numbers_in(text: str) -> frozenset[str]:
 def dumps(p: Print) -> str:
     return "\t".join(
         (p.language, " ".join(sorted(p.words)), " ".join(sorted(p.title)),
-         " ".join(sorted(p.names)), " ".join(sorted(p.numbers)))
+         " ".join(sorted(p.names)), " ".join(sorted(p.numbers)), " ".join(sorted(p.focus)))
     )  # fmt: skip
 
 
 def loads(text: str) -> Print:
-    language, found, title, names, numbers = text.split("\t")
+    language, found, title, names, numbers, focus = text.split("\t")
     return Print(
         language, frozenset(found.split()), frozenset(title.split()),
-        frozenset(names.split()), frozenset(numbers.split()),
+        frozenset(names.split()), frozenset(numbers.split()), frozenset(focus.split()),
     )  # fmt: skip

@@ -23,6 +23,7 @@ from articles.stories.features import COMMON_NUMBERS, Print
 WINDOW = timedelta(hours=48)
 SAME_LANGUAGE = 0.30
 OTHER_LANGUAGE = 0.35
+OTHER_LANGUAGE_UNNAMED = 0.55
 WORD, TITLE_WORD, NAME, TOPIC, NUMBER, COMMON_NUMBER = 1.0, 2.0, 2.0, 1.5, 2.0, 0.5
 # A place, a country or a team named on both sides but different: two events.
 EXCLUSIVE = ("place:", "country:", "team:")
@@ -48,18 +49,36 @@ def likeness(a: Print, b: Print) -> float:
 
 
 def excluded(a: Print, b: Print) -> bool:
-    """Whether the two name different places (countries, teams) and none in common."""
+    """Whether the two name different places (countries, teams) and none in common,
+    or are each about a place (country, team) the other never names: two crashes in
+    two provinces whose injured both went to the same city's hospital."""
     for kind in EXCLUSIVE:
         mine = {n for n in a.names if n.startswith(kind)}
         theirs = {n for n in b.names if n.startswith(kind)}
-        if mine and theirs and not mine & theirs:
+        if not (mine and theirs):
+            continue
+        if not mine & theirs:
+            return True
+        about_a = next((n for n in a.focus if n.startswith(kind)), None)
+        about_b = next((n for n in b.focus if n.startswith(kind)), None)
+        if about_a and about_b and about_a not in theirs and about_b not in mine:
             return True
     return False
 
 
+def named_across(a: Print, b: Print) -> bool:
+    """Whether two reports share a name (not only event types) or two rare figures."""
+    names = {n for n in a.names & b.names if not n.startswith("topic:")}
+    return bool(names) or len((a.numbers & b.numbers) - COMMON_NUMBERS) >= 2
+
+
 def same_event(a: Print, b: Print) -> bool:
-    """Whether two reports (already known to be within ``WINDOW``) tell one event."""
+    """Whether two reports (already known to be within ``WINDOW``) tell one event.
+    Reports in two languages share no words, so event types and a figure alone (two
+    strikes of 48 hours) must be much alike: ``OTHER_LANGUAGE_UNNAMED``."""
     if excluded(a, b):
         return False
-    threshold = SAME_LANGUAGE if a.language == b.language else OTHER_LANGUAGE
-    return likeness(a, b) >= threshold
+    if a.language == b.language:
+        return likeness(a, b) >= SAME_LANGUAGE
+    named = named_across(a, b)
+    return likeness(a, b) >= (OTHER_LANGUAGE if named else OTHER_LANGUAGE_UNNAMED)

@@ -38,23 +38,24 @@ class Lexicon:
     names: dict[tuple[str, ...], str]
     topics: dict[tuple[str, ...], str]
 
-    def find(self, found: Sequence[str]) -> set[str]:
-        """The ids named in a text's normalised words, longest match first."""
+    def find(self, found: Sequence[str]) -> list[str]:
+        """The ids named in a text's normalised words, longest match first: names in
+        the order the text names them, then topics."""
         bares = [bare(w) for w in found]
         stems = [stem(w) for w in found]
-        ids: set[str] = set()
+        ids: dict[str, None] = {}
         for forms, table in ((bares, self.names), (stems, self.topics)):
             position = 0
             while position < len(forms):
                 for size in range(min(MAX_FORM_WORDS, len(forms) - position), 0, -1):
                     hit = table.get(tuple(forms[position : position + size]))
                     if hit:
-                        ids.add(hit)
+                        ids[hit] = None
                         position += size
                         break
                 else:
                     position += 1
-        return ids
+        return list(ids)
 
 
 def read(text: str) -> Lexicon:

@@ -20,8 +20,14 @@ def load(name: str) -> list[dict[str, Any]]:
 
 
 def distractor_pairs(name: str) -> list[list[str]]:
-    path = SETS / "distractors.json"
-    return json.loads(path.read_text(encoding="utf-8"))[name] if path.exists() else []
+    """The look-alike event pairs of a set: in distractors.json (dev, held-out) or in
+    the set's own <name>-distractors.json (blind)."""
+    for path in (SETS / f"{name}-distractors.json", SETS / "distractors.json"):
+        if path.exists():
+            pairs = json.loads(path.read_text(encoding="utf-8"))
+            if name in pairs:
+                return pairs[name]
+    return []
 
 
 def ours(items: Sequence[dict[str, Any]]) -> dict[str, int]:

@@ -42,3 +42,36 @@ def test_same_topic_in_two_places_is_two_events() -> None:
     assert not same_event(marrakech, casablanca)
     again = print_of("النيران تأتي على مستودع بمراكش", "حريق في مستودع بالمدينة الحمراء", "ar")
     assert same_event(marrakech, again)
+
+
+def test_two_crashes_whose_injured_went_to_one_city_are_two_events() -> None:
+    taounate = print_of(
+        "حادث مروع بإقليم تاونات ونقل المصابين إلى فاس",
+        "لقي أربعة أشخاص مصرعهم في انقلاب سيارة بإقليم تاونات ونقل الجرحى إلى مستشفى فاس.",
+        "ar",
+    )
+    khemisset = print_of(
+        "حادثة سير قرب الخميسات على الطريق السيار الرابط بين الرباط وفاس",
+        "لقي أربعة أشخاص مصرعهم في اصطدام شاحنة بسيارة قرب الخميسات.",
+        "ar",
+    )
+    assert {"place:taounate", "place:khemisset"} <= taounate.focus | khemisset.focus
+    assert taounate.names & khemisset.names & {"place:fes"}
+    assert excluded(taounate, khemisset)
+
+
+def test_across_languages_an_event_type_and_one_figure_are_not_enough() -> None:
+    teachers = print_of(
+        "Enseignement : les syndicats revendiquent 72% d'adhésion à la grève",
+        "Les enseignants du public ont observé une grève de 48 heures pour réclamer les "
+        "indemnités de promotion, selon les syndicats de l'éducation.",
+        "fr",
+    )
+    nurses = print_of(
+        "الممرضون وتقنيو الصحة يشلون المستشفيات العمومية",
+        "خاض الممرضون وتقنيو الصحة إضرابا وطنيا لمدة 48 ساعة شل أقسام المستعجلات والمواعيد "
+        "الطبية بعدد من المستشفيات.",
+        "ar",
+    )
+    assert "topic:strike" in teachers.names & nurses.names
+    assert not same_event(teachers, nurses)

@@ -19,9 +19,12 @@ from tests.stories.conftest import SETS, labelled
 # (language, least precision, least F1), least share of ar-fr pairs linked,
 # most share of distractor pairs merged. Held-out's French precision and distractor
 # share are below the goals (0.97, 5%): the floor is what we measured.
+# blind.json became a tuning set after its first run (docs/stories.md): its floor is
+# its figure after tuning.
 FLOORS = {
     "dev": ({"ar": (0.99, 0.98), "fr": (0.99, 0.99)}, 0.90, 0.0),
     "heldout": ({"ar": (0.99, 0.98), "fr": (0.89, 0.94)}, 0.90, 0.09),
+    "blind": ({"ar": (0.98, 0.96), "fr": (0.99, 0.98)}, 0.95, 0.06),
 }
 
 
@@ -51,7 +54,9 @@ def test_the_labelled_sets_are_grouped_at_least_as_well_as_first_measured(name: 
         ), scores  # fmt: skip
     linked, pairs = scoring.cross_language_recall(groups, gold, language)
     assert pairs > 10 and linked / pairs >= cross_floor
-    distractors = json.loads((SETS / "distractors.json").read_text(encoding="utf-8"))[name]
+    own = SETS / f"{name}-distractors.json"
+    path = own if own.exists() else SETS / "distractors.json"
+    distractors = json.loads(path.read_text(encoding="utf-8"))[name]
     merged, dpairs = scoring.distractors_merged(groups, gold, distractors)
     assert dpairs > 20 and merged / dpairs <= merged_ceiling
 
