@@ -208,9 +208,7 @@ def members_of_stories(article_ids: set[int]) -> dict[int, int | None]:
     )
     stories = {s for s in story_of.values() if s is not None}
     if stories:
-        story_of.update(
-            Article.objects.filter(story_id__in=stories).values_list("id", "story_id")
-        )
+        story_of.update(Article.objects.filter(story_id__in=stories).values_list("id", "story_id"))
     return story_of
 
 
