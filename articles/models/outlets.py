@@ -26,7 +26,8 @@ class Language(models.TextChoices):
 RESERVED_SLUGS = frozenset(
     {"about", "admin", "api", "ar", "favicon.ico", "feed", "feeds", "fr", "i18n", "images",
      "image", "login", "logout", "media", "outlets", "report", "robots.txt", "rss",
-     "search", "section", "sections", "sitemap", "sitemap.xml", "static", "en"}
+     "search", "section", "sections", "sitemap", "sitemap.xml", "static", "en", "story",
+     "stories"}
 )  # fmt: skip
 
 

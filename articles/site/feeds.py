@@ -1,6 +1,7 @@
 """RSS 2.0 out (django.contrib.syndication): the latest articles, each section's and each
 outlet's. Items link to our article page, name the outlet as author and carry our
-image copy (never the outlet's) as an enclosure."""
+image copy (never the outlet's) as an enclosure. The trending stories' feed
+(``TrendingFeed``) links to our story pages and names their outlets."""
 
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from articles.models import Article, ArticleQuerySet, Outlet, Section
 from articles.site import reading
+from articles.stories.ranking import RankedStory, one_per_outlet, trending
 
 FEED_SIZE = 50
+TRENDING_FEED_SIZE = 20
 
 
 class NewsroomRss(Rss201rev2Feed):
@@ -123,3 +128,49 @@ class OutletFeed(ArticleFeed):
 
     def description(self, obj: Outlet) -> str:
         return _("آخر ما نشره %(outlet)s.") % {"outlet": obj.display_name}
+
+
+class TrendingFeed(Feed):  # type: ignore[type-arg]
+    """The stories gaining outlets fastest now (``articles.stories.ranking.trending``)."""
+
+    feed_type = Rss201rev2Feed
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().__call__(request, *args, **kwargs)
+
+    def title(self) -> str:
+        return _("نيوزروم: الأكثر تداولا")
+
+    def link(self) -> str:
+        return reverse("articles:home")
+
+    def description(self) -> str:
+        return _("القصص التي تتناقلها المنابر المغربية أكثر في الساعات الأخيرة.")
+
+    def items(self) -> list[RankedStory]:
+        return trending(timezone.now(), TRENDING_FEED_SIZE)
+
+    def item_title(self, item: RankedStory) -> str:
+        return item.story.title
+
+    def item_description(self, item: RankedStory) -> str:
+        names = "، ".join(r.outlet.display_name for r in one_per_outlet(item.reports))
+        count = item.story.outlet_count
+        return ngettext("منبر واحد: %(names)s", "%(count)d منابر: %(names)s", count) % {
+            "count": count,
+            "names": names,
+        }
+
+    def item_link(self, item: RankedStory) -> str:
+        return item.story.get_absolute_url()
+
+    def item_guid(self, item: RankedStory) -> str:
+        return item.story.get_absolute_url()
+
+    def item_pubdate(self, item: RankedStory) -> datetime:
+        return item.story.first_published_at
+
+    def item_updateddate(self, item: RankedStory) -> datetime:
+        return item.story.last_published_at

@@ -39,20 +39,18 @@ from articles.search.query import Order, find
 from articles.search.words import Query
 from articles.site.body import BodyImages, render_body
 from articles.site.cache import back_path, cached
+from articles.site.cards import Card, fold
 from articles.site.paging import PAGE_SIZE, Page, keyset_page
 
 TICKER_SIZE = 60
-LEAD_COUNT = 5
-LATEST_COUNT = 12
-SECTION_COUNT = 4
 RELATED_COUNT = 6
-HOME_OUTLET_COUNT = 12
 RELATED_POOL = 40
 
 
 @dataclass(frozen=True)
 class Headline:
-    """One ticker item: plain values, cheap to cache."""
+    """One ticker item: plain values, cheap to cache. A story's item carries the
+    story's headline and its number of outlets, and links to the story page."""
 
     article_id: int
     title: str
@@ -60,6 +58,8 @@ class Headline:
     outlet_slug: str
     outlet_name: str
     outlet_name_latin: str
+    story_id: int | None = None
+    outlet_count: int | None = None
 
     @property
     def outlet_display_name(self) -> str:
@@ -76,24 +76,10 @@ class Navigation:
 
 
 @dataclass(frozen=True)
-class SectionBlock:
-    section: Section
-    articles: list[Article]
-
-
-@dataclass(frozen=True)
 class OutletBlock:
     outlet: Outlet
     latest: Article | None
     article_count: int | None = None
-
-
-@dataclass(frozen=True)
-class HomeBlocks:
-    leads: list[Article]
-    latest: list[Article]
-    sections: list[SectionBlock]
-    outlets: list[OutletBlock]
 
 
 def has_visible_text(text: str) -> bool:
@@ -103,14 +89,31 @@ def has_visible_text(text: str) -> bool:
 
 
 def ticker_headlines(size: int = TICKER_SIZE) -> list[Headline]:
+    """The newest headlines, one per story: a story's newest report stands for it,
+    under the story's headline."""
     rows = (
         Article.objects.visible()
         .order_by("-published_at", "-id")
         .values_list(
-            "id", "title", "language", "outlet__slug", "outlet__name", "outlet__name_latin"
+            "id", "title", "language", "outlet__slug", "outlet__name", "outlet__name_latin",
+            "story_id", "story__headline", "story__lead__title", "story__lead__language",
+            "story__outlet_count",
         )[: size * 2]
-    )
-    headlines = [Headline(*row) for row in rows if has_visible_text(row[1])]
+    )  # fmt: skip
+    headlines: list[Headline] = []
+    seen: set[int] = set()
+    for row in rows:
+        article_id, title, language, slug, name, name_latin = row[:6]
+        story_id, headline, lead_title, lead_language, outlets = row[6:]
+        if story_id is not None:
+            if story_id in seen:
+                continue
+            seen.add(story_id)
+            title, language = headline or lead_title or title, lead_language or language
+        if has_visible_text(title):
+            headlines.append(
+                Headline(article_id, title, language, slug, name, name_latin, story_id, outlets)
+            )
     return headlines[:size]
 
 
@@ -168,24 +171,6 @@ def article_page(articles: ArticleQuerySet, params: QueryDict) -> Page:
     return page
 
 
-def home_blocks() -> HomeBlocks:
-    newest = with_images(Article.objects.listed()[: LEAD_COUNT * 4 + LATEST_COUNT])
-    # Stories whose first picture (the one a card draws) is shown.
-    illustrated = [a for a in newest if a.pictures and not a.pictures[0].image.is_hidden]
-    leads = illustrated[:LEAD_COUNT]
-    latest = [a for a in newest if a not in leads][:LATEST_COUNT]
-    sections = [
-        SectionBlock(
-            section, list(Article.objects.listed().filter(section=section)[:SECTION_COUNT])
-        )
-        for section in Section.objects.all()
-    ]
-    sections = [block for block in sections if block.articles]
-    with_images([a for block in sections for a in block.articles])
-    outlets = outlet_blocks(Outlet.objects.active())[:HOME_OUTLET_COUNT]
-    return HomeBlocks(leads, latest, sections, outlets)
-
-
 def outlet_blocks(outlets: QuerySet[Outlet], *, counts: bool = False) -> list[OutletBlock]:
     """Each outlet with its latest headline (one index seek per outlet, in one query)."""
     latest_id = Subquery(
@@ -211,14 +196,16 @@ def outlet_blocks(outlets: QuerySet[Outlet], *, counts: bool = False) -> list[Ou
     )
 
 
-def related_articles(article: Article, size: int = RELATED_COUNT) -> list[Article]:
-    """Recent stories of the same section, other outlets first, never the article."""
+def related_articles(article: Article, size: int = RELATED_COUNT) -> list[Card]:
+    """Recent news of the same section, other outlets first, one card per story,
+    never the article nor its own story (the page lists that one's reports)."""
     pool = Article.objects.listed().exclude(id=article.id)
     if article.section_id is not None:
         pool = pool.filter(section_id=article.section_id)
     candidates = list(pool[:RELATED_POOL])
     candidates.sort(key=lambda a: a.outlet_id == article.outlet_id)  # stable: keeps recency
-    return with_images(candidates[:size])
+    shown = {article.story_id} if article.story_id is not None else set()
+    return fold(with_images(candidates[: size * 2]), shown=shown)[:size]
 
 
 def news_article_data(article: Article, url: str, image_url: str) -> dict[str, Any]:
@@ -266,6 +253,10 @@ class SearchResult:
     article: Article
     title: SafeString  # escaped, matched words in <mark>
     snippet: SafeString
+
+    @property
+    def card(self) -> Card:
+        return Card(self.article)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""sitemap.xml (django.contrib.sitemaps): articles, sections and outlets of both editions,
-with ``lastmod``, served as an index of paged sitemaps.
+"""sitemap.xml (django.contrib.sitemaps): articles, stories, sections and outlets of both
+editions, with ``lastmod``, served as an index of paged sitemaps.
 
 One sitemap per edition rather than Django's ``i18n`` sitemaps: those build every
 (item, language) pair in memory for each page, where a plain one reads its page of
@@ -15,7 +15,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
 from django.utils import translation
 
-from articles.models import Article, Outlet, Section
+from articles.models import Article, Outlet, Section, Story
 
 
 class EditionSitemap(Sitemap):  # type: ignore[type-arg]
@@ -52,6 +52,24 @@ class ArticleSitemap(EditionSitemap):
         return item.updated_at
 
 
+class StorySitemap(EditionSitemap):
+    """Stories with a visible report (the others' pages are 404)."""
+
+    changefreq = "hourly"
+    limit = 5000
+    latest_field = "updated_at"
+
+    def items(self) -> QuerySet[Story]:
+        return (
+            Story.objects.filter(article_count__gt=0)
+            .only("id", "updated_at")
+            .order_by("-last_published_at", "-id")
+        )
+
+    def lastmod(self, item: Story) -> datetime:
+        return item.updated_at
+
+
 class SectionSitemap(EditionSitemap):
     changefreq = "hourly"
 
@@ -83,6 +101,7 @@ SITEMAPS = {
     for language, suffix in (("ar", ""), ("fr", "-fr"))
     for name, sitemap in (
         ("articles", ArticleSitemap),
+        ("stories", StorySitemap),
         ("sections", SectionSitemap),
         ("outlets", OutletSitemap),
     )

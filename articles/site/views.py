@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -17,8 +23,9 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Outlet, Section
 from articles.search.words import parse_query
-from articles.site import reading
+from articles.site import front, reading, stories
 from articles.site.cache import cached, cached_page
+from articles.site.cards import fold
 from articles.site.forms import SearchForm
 
 
@@ -26,7 +33,7 @@ from articles.site.forms import SearchForm
 @cached_page
 def home(request: HttpRequest) -> HttpResponse:
     # Built only when the rendered blocks are not in the fragment cache (home.html).
-    blocks = SimpleLazyObject(reading.home_blocks)
+    blocks = SimpleLazyObject(front.home_blocks)
     return render(request, "articles/home.html", {"blocks": blocks})
 
 
@@ -47,6 +54,7 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
         "lead": lead,
         "body": reading.article_body(request, article),
         "related": reading.related_articles(article),
+        "coverage": stories.coverage(article),
         "canonical_url": canonical_url,
         "lead_url": lead_url,
         "structured_data": reading.news_article_data(article, canonical_url, lead_url),
@@ -59,7 +67,12 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
 def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     section = get_object_or_404(Section, slug=slug)
     page = reading.article_page(Article.objects.filter(section=section), request.GET)
-    context = {"section": section, "page": page, "current_section": section.slug}
+    context = {
+        "section": section,
+        "page": page,
+        "cards": fold(page.articles),
+        "current_section": section.slug,
+    }
     return render(request, "articles/section.html", context)
 
 
@@ -68,7 +81,28 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def outlet_detail(request: HttpRequest, outlet: str) -> HttpResponse:
     shown = get_object_or_404(Outlet, slug=outlet)
     page = reading.article_page(Article.objects.filter(outlet=shown), request.GET)
-    return render(request, "articles/outlet.html", {"outlet": shown, "page": page})
+    context = {"outlet": shown, "page": page, "cards": fold(page.articles)}
+    return render(request, "articles/outlet.html", context)
+
+
+@require_safe
+@cached_page
+def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    page = stories.story_page(pk)
+    if page is None:
+        raise Http404("no such story")
+    picture = page.picture.image if page.picture else None
+    canonical_url = request.build_absolute_uri(page.story.get_absolute_url())
+    picture_url = request.build_absolute_uri(picture.copy.url) if picture else ""
+    data = stories.story_data(page, canonical_url, picture_url, request.build_absolute_uri)
+    context = {
+        "page": page,
+        "picture": picture,
+        "canonical_url": canonical_url,
+        "picture_url": picture_url,
+        "structured_data": data,
+    }
+    return render(request, "articles/story.html", context)
 
 
 @require_safe

@@ -133,6 +133,7 @@ def test_the_sitemap_index_points_at_sitemaps_listing_every_page_with_lastmod(
     assert {urlsplit(loc).path for loc in locs} == {
         "/sitemap-articles.xml", "/sitemap-sections.xml", "/sitemap-outlets.xml",
         "/sitemap-articles-fr.xml", "/sitemap-sections-fr.xml", "/sitemap-outlets-fr.xml",
+        "/sitemap-stories.xml", "/sitemap-stories-fr.xml",
     }  # fmt: skip
     urls: dict[str, str | None] = {}
     for loc in locs:
@@ -188,7 +189,7 @@ def test_the_sitemap_index_costs_a_few_queries_whatever_the_article_count(
     bulk_articles(make_outlet(slug="many"), 300)
     changed()
 
-    # Per sitemap (three kinds, two editions) a count and a latest date; the version.
-    with django_assert_max_num_queries(6 * 2 + 2):
+    # Per sitemap (four kinds, two editions) a count and a latest date; the version.
+    with django_assert_max_num_queries(8 * 2 + 2):
         response = client.get("/sitemap.xml")
     assert response.status_code == 200

@@ -1,0 +1,76 @@
+"""The home page's blocks: the leads ("أبرز الأخبار": the ranked stories of the last
+two days, then the newest illustrated reports when there are not enough of them), the
+trending stories ("الأكثر تداولا"), the latest news, each section's newest and the
+outlets. One card per story on the whole page's first part: a story among the leads
+is not repeated below them, and a list folds the later reports of a story into the
+card of its newest (``articles.site.cards``).
+
+A fixed number of queries whatever the number of stories; the page is rebuilt once per
+content version (``{% cache %}`` in home.html).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from articles.models import Article, Outlet, Section
+from articles.site.cards import Card, fold_many, story_card
+from articles.site.reading import OutletBlock, outlet_blocks, with_images
+from articles.stories.ranking import RankedStory, lead_stories, trending
+
+LEAD_COUNT = 5
+LATEST_COUNT = 12
+SECTION_COUNT = 4
+TRENDING_COUNT = 5
+HOME_OUTLET_COUNT = 12
+# Articles read for a list, so that it stays full once repeats of a story are folded.
+OVERREAD = 2
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    section: Section
+    cards: list[Card]
+
+
+@dataclass(frozen=True)
+class HomeBlocks:
+    leads: list[Card]
+    trending: list[RankedStory]
+    latest: list[Card]
+    sections: list[SectionBlock]
+    outlets: list[OutletBlock]
+
+
+def home_blocks(now: datetime | None = None) -> HomeBlocks:
+    now = now or timezone.now()
+    ranked = lead_stories(now, LEAD_COUNT)
+    with_images([r for story in ranked for r in story.reports])
+    leads = [story_card(story.story, story.reports) for story in ranked]
+    newest = with_images(Article.objects.listed()[: (LEAD_COUNT * 4 + LATEST_COUNT) * OVERREAD])
+    section_lists = _section_articles()
+    shown = {story.story.id for story in ranked}
+    cards, *section_cards = fold_many([newest, *section_lists.values()], shown=shown)
+    # The leads are made up with the newest reports whose first picture is shown.
+    fillers = [c for c in cards if c.link is not None and not c.link.image.is_hidden]
+    leads += fillers[: LEAD_COUNT - len(leads)]
+    latest = [c for c in cards if c not in leads][:LATEST_COUNT]
+    sections = [
+        SectionBlock(section, block[:SECTION_COUNT])
+        for section, block in zip(section_lists, section_cards, strict=True)
+        if block
+    ]
+    outlets = outlet_blocks(Outlet.objects.active())[:HOME_OUTLET_COUNT]
+    return HomeBlocks(leads, trending(now, TRENDING_COUNT), latest, sections, outlets)
+
+
+def _section_articles() -> dict[Section, list[Article]]:
+    lists = {
+        section: list(Article.objects.listed().filter(section=section)[: SECTION_COUNT * OVERREAD])
+        for section in Section.objects.all()
+    }
+    with_images([a for articles in lists.values() for a in articles])
+    return lists
