@@ -28,8 +28,12 @@ class ArticleImageInline(admin.TabularInline):
     raw_id_fields = ["image"]
 
 
-# An article's state, written by moderation and the full-text stage only.
-STATE_FIELDS = ("hidden", "fulltext_status", "fulltext_code", "fulltext_at", "page_body")
+# An article's state, written by moderation, the full-text stage and the grouping (or
+# staff's story decisions, on the story's page: articles.admin.stories) only.
+STATE_FIELDS = (
+    "hidden", "fulltext_status", "fulltext_code", "fulltext_at", "page_body",
+    "story", "story_by_staff",
+)  # fmt: skip
 
 
 @admin.register(Article)
