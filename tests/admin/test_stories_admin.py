@@ -4,7 +4,8 @@ report out, merge stories, from its page or as an action on the list), which a r
 of the stories never undoes; only staff allowed to change stories may make them.
 
 The stories are made by the grouping (``assign``) from reports written to be linked
-(tests/support/stories.py), as ingest makes them."""
+(tests/support/stories.py), as ingest makes them. The tests that rebuild are marked
+``postgres``: they run on the embedded default and again on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -129,6 +130,7 @@ def test_stories_are_neither_added_nor_deleted_by_hand(
 # --- staff's decisions ----------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_renaming_sets_the_headline_and_changes_what_readers_see(
     admin_client: Client, events: tuple[list[Article], list[Article]]
 ) -> None:
@@ -148,6 +150,7 @@ def test_renaming_sets_the_headline_and_changes_what_readers_see(
     )
 
 
+@pytest.mark.postgres
 def test_a_report_taken_out_stays_alone_after_a_rebuild(
     admin_client: Client, events: tuple[list[Article], list[Article]]
 ) -> None:
@@ -186,6 +189,7 @@ def test_taking_out_one_of_two_reports_dissolves_the_story(
     assert members(None) >= {two[0].id, two[1].id}
 
 
+@pytest.mark.postgres
 def test_merging_from_a_storys_page_keeps_the_stories_merged_after_a_rebuild(
     admin_client: Client, events: tuple[list[Article], list[Article]]
 ) -> None:
@@ -216,6 +220,7 @@ def test_a_story_cannot_be_merged_into_itself_or_with_one_that_does_not_exist(
     assert members(story_id) == {a.id for a in match}
 
 
+@pytest.mark.postgres
 def test_the_merge_action_merges_the_selected_into_the_oldest(
     admin_client: Client, events: tuple[list[Article], list[Article]], make_outlet
 ) -> None:

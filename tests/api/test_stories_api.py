@@ -5,7 +5,9 @@ answers follow the content version, and a page costs the same queries whatever t
 stories' sizes.
 
 Stories are made directly (tests/support/stories.py) where a test is about what the API
-shows; one test lets the grouping make them, as ingest does."""
+shows; one test lets the grouping make them, as ingest does. The tests of the grouping,
+search and keyset pages are marked ``postgres``: they run on the embedded default and
+again on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -52,6 +54,7 @@ def walk_stories(client: Client, **params: object) -> list[list[int]]:
 # --- the story of an article ----------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_articles_the_grouping_links_carry_their_story_and_one_alone_null(
     client: Client, four: list[Outlet]
 ) -> None:
@@ -72,6 +75,7 @@ def test_articles_the_grouping_links_carry_their_story_and_one_alone_null(
     assert sorted(ids(found["articles"])) == sorted(a.id for a in match)
 
 
+@pytest.mark.postgres
 def test_a_search_hit_carries_its_story_too(client: Client, outlets) -> None:
     hespress, le360 = outlets
     story = grouped(make_article(hespress, title="قمة المناخ"), make_article(le360))
@@ -176,6 +180,7 @@ def test_a_story_whose_reports_are_all_hidden_is_404_and_leaves_the_list(
 # --- the list -------------------------------------------------------------------------------
 
 
+@pytest.mark.postgres
 def test_stories_come_latest_report_first_and_next_visits_each_once(
     client: Client, outlets
 ) -> None:
@@ -199,6 +204,7 @@ def test_stories_come_latest_report_first_and_next_visits_each_once(
     assert sorted(newest_first) == sorted(s.id for s in made)
 
 
+@pytest.mark.postgres
 def test_outlet_and_since_narrow_the_list_and_next_keeps_them(
     client: Client, four: list[Outlet]
 ) -> None:
@@ -290,3 +296,21 @@ def test_the_stories_list_costs_the_same_queries_at_two_and_at_eight_reports_a_s
         return len(captured)
 
     assert queries(2, 2) == queries(8, 10)
+
+
+def test_a_story_costs_the_same_queries_at_two_and_at_eight_reports(
+    client: Client, make_outlet
+) -> None:
+    outlets = [make_outlet(slug=f"outlet-{n}") for n in range(8)]
+
+    def queries(size: int) -> int:
+        made = [make_article(outlet) for outlet in outlets[:size]]
+        for article in made:
+            stored_image(article)
+        story = grouped(*made)
+        changed()
+        with CaptureQueriesContext(connection) as captured:
+            assert len(get(client, f"/stories/{story.id}")["articles"]) == size
+        return len(captured)
+
+    assert queries(2) == queries(8)
