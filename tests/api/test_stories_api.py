@@ -125,6 +125,10 @@ def test_a_story_carries_every_field_the_issue_lists(client: Client, four: list[
     assert found["last_published_at"] == "2025-12-22T12:00:00+01:00"
     assert found["updated_at"].endswith("+01:00")
     assert client.get(found["url"]).status_code == 200  # our story page, where it says
+    # The Arabic edition's addresses whatever language the client prefers.
+    path = f"/api/v1/stories/{story.id}"
+    french = client.get(path, HTTP_ACCEPT_LANGUAGE="fr")
+    assert french.content == client.get(path).content
 
 
 def test_the_headline_staff_chose_is_the_title(client: Client, outlets) -> None:
