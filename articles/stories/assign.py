@@ -94,7 +94,9 @@ def file_prints(ids: list[int]) -> Filed:
     )
     prints: dict[int, Print] = {}
     times: dict[int, datetime] = {}
-    alone, placed, replaced = set(), set(), []
+    alone: set[int] = set()
+    placed: set[int] = set()
+    replaced: list[int] = []
     for article_id, title, summary, body_html, language, published_at, *state in rows:
         staff, story, stored = state
         found = print_article(title, summary, body_html, language)
@@ -128,8 +130,8 @@ def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[tup
         for key in p.index_keys():
             wanted[key_hash(key)].append(article_id)
     shared: Counter[tuple[int, int]] = Counter()
-    for key, other, published_at in postings(wanted, min(times.values()), max(times.values())):
-        for article_id in wanted[key]:
+    for hashed, other, published_at in postings(wanted, min(times.values()), max(times.values())):
+        for article_id in wanted[hashed]:
             if other != article_id and abs(published_at - times[article_id]) <= WINDOW:
                 # A pair of two new articles is counted once, from its lower id.
                 if other in prints and other < article_id:
@@ -181,7 +183,8 @@ def settle(involved: set[int], links: list[tuple[int, int]], movable: set[int]) 
     groups = sorted(found.groups(), key=lambda g: (-len(g), min(g)))  # type: ignore[type-var]
     claimed: set[int] = set()
     moves: dict[int | None, list[int]] = defaultdict(list)
-    for members in groups:
+    for group in groups:
+        members = [int(m) for m in group]
         votes = Counter(s for m in members if (s := story_of[m]) is not None)
         ranked = sorted(votes, key=lambda s: (-votes[s], s))
         target = next((s for s in ranked if s not in claimed), None)
@@ -192,7 +195,7 @@ def settle(involved: set[int], links: list[tuple[int, int]], movable: set[int]) 
             claimed.add(target)
         for m in members:
             if story_of[m] != target:
-                moves[target].append(m)  # type: ignore[arg-type]
+                moves[target].append(m)
     for target, article_ids in moves.items():
         Article.objects.filter(id__in=article_ids).update(story_id=target)
     before = {s for s in story_of.values() if s is not None}

@@ -19,6 +19,7 @@ import math
 from datetime import timedelta
 
 from articles.stories.features import COMMON_NUMBERS, Print
+from articles.stories.names import with_containers
 
 WINDOW = timedelta(hours=48)
 SAME_LANGUAGE = 0.30
@@ -57,6 +58,8 @@ def excluded(a: Print, b: Print) -> bool:
         theirs = {n for n in b.names if n.startswith(kind)}
         if not (mine and theirs):
             continue
+        if kind == "place:":  # a town is in its province: "الفنيدق" and "المضيق-الفنيدق"
+            mine, theirs = with_containers(mine), with_containers(theirs)
         if not mine & theirs:
             return True
         about_a = next((n for n in a.focus if n.startswith(kind)), None)

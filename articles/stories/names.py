@@ -19,6 +19,7 @@ import Stemmer
 from articles.search.words import bare, canonical, words
 
 DATA = Path(__file__).with_name("data") / "names.txt"
+PLACES = Path(__file__).with_name("data") / "places.txt"
 KINDS = ("place", "country", "org", "team", "topic")
 MAX_FORM_WORDS = 4
 STEMMERS = {"ar": Stemmer.Stemmer("arabic"), "fr": Stemmer.Stemmer("french")}
@@ -83,3 +84,28 @@ def read(text: str) -> Lexicon:
 @functools.cache
 def lexicon() -> Lexicon:
     return read(DATA.read_text(encoding="utf-8"))
+
+
+def read_places(text: str) -> dict[str, frozenset[str]]:
+    """place id -> the places that contain it (its province, region...), as "place:" ids."""
+    within: dict[str, frozenset[str]] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        head, _, containers = line.partition(":")
+        if not containers.split():
+            raise ValueError(f"places.txt line {number}: expected 'place: container ...'")
+        within[f"place:{head.strip()}"] = frozenset(f"place:{c}" for c in containers.split())
+    return within
+
+
+@functools.cache
+def places_within() -> dict[str, frozenset[str]]:
+    return read_places(PLACES.read_text(encoding="utf-8"))
+
+
+def with_containers(places: set[str]) -> set[str]:
+    """Places and every place that contains one of them: a district and its city."""
+    within = places_within()
+    return places.union(*(within.get(p, ()) for p in places))

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from articles.models import Article, ContentVersion, Story, StoryPrint
 from articles.stories.assign import take_turn
@@ -81,5 +82,7 @@ def merge(target: Story, other: Story) -> None:
 
 def rename(story: Story, headline: str) -> None:
     with transaction.atomic():
-        Story.objects.filter(pk=story.pk).update(headline=headline.strip()[:500])
+        Story.objects.filter(pk=story.pk).update(
+            headline=headline.strip()[:500], updated_at=timezone.now()
+        )
         ContentVersion.objects.bump()

@@ -75,3 +75,12 @@ def test_across_languages_an_event_type_and_one_figure_are_not_enough() -> None:
     )
     assert "topic:strike" in teachers.names & nurses.names
     assert not same_event(teachers, nurses)
+
+
+def test_a_town_and_its_province_are_not_two_places() -> None:
+    town = print_of("الفنيدق.. مئات يحاولون العبور سباحة", "أحبطت السلطات بالفنيدق محاولة هجرة", "ar")
+    province = print_of(
+        "توقيف 23 شخصا بعمالة المضيق الفنيدق", "بتهمة التحريض على محاولة هجرة جماعية", "ar"
+    )
+    assert "place:fnideq" in town.names and "place:fnideq" not in province.names
+    assert not excluded(town, province)
