@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from articles.models import Article, ArticleImage, Story
-from articles.stories.ranking import one_per_outlet, story_reports
+from articles.stories.ranking import Report, one_per_outlet, report_of, story_outlets
 
 
 @dataclass(frozen=True)
 class Card:
     article: Article  # the report shown (outlet, time, language)
-    others: list[Article] = field(default_factory=list)  # one per other outlet
+    others: list[Report] = field(default_factory=list)  # one per other outlet
     story: Story | None = None  # set when the card stands for the story itself
     picture: ArticleImage | None = None  # a story card's shown picture
 
@@ -54,7 +54,8 @@ def story_card(story: Story, reports: list[Article]) -> Card:
     lead = next((r for r in reports if r.id == story.lead_id), reports[0])
     ordered = [lead, *(r for r in reports if r is not lead)]
     picture = next((r.shown_images[0] for r in ordered if r.shown_images), None)
-    return Card(lead, one_per_outlet(reports, besides=lead), story, picture)
+    others = [report_of(r) for r in one_per_outlet(reports, besides=lead)]
+    return Card(lead, others, story, picture)
 
 
 def fold(articles: Iterable[Article], *, shown: set[int] | None = None) -> list[Card]:
@@ -78,11 +79,11 @@ def fold_many(lists: list[list[Article]], *, shown: set[int] | None = None) -> l
                 kept.append(article)
         kept_lists.append(kept)
     wanted = {a.story_id for kept in kept_lists for a in kept if a.story_id is not None}
-    reports = story_reports(wanted)
+    reports = story_outlets(wanted)
     return [[_card(a, reports) for a in kept] for kept in kept_lists]
 
 
-def _card(article: Article, reports: dict[int, list[Article]]) -> Card:
+def _card(article: Article, reports: dict[int, list[Report]]) -> Card:
     if article.story_id is None:
         return Card(article)
     return Card(article, one_per_outlet(reports.get(article.story_id, []), besides=article))

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from articles.models import Article, ArticleQuerySet, Outlet, Section
 from articles.site import reading
-from articles.stories.ranking import RankedStory, one_per_outlet, trending
+from articles.stories.ranking import Trending, one_per_outlet, trending
 
 FEED_SIZE = 50
 TRENDING_FEED_SIZE = 20
@@ -149,28 +149,28 @@ class TrendingFeed(Feed):  # type: ignore[type-arg]
     def description(self) -> str:
         return _("القصص التي تتناقلها المنابر المغربية أكثر في الساعات الأخيرة.")
 
-    def items(self) -> list[RankedStory]:
+    def items(self) -> list[Trending]:
         return trending(timezone.now(), TRENDING_FEED_SIZE)
 
-    def item_title(self, item: RankedStory) -> str:
+    def item_title(self, item: Trending) -> str:
         return item.story.title
 
-    def item_description(self, item: RankedStory) -> str:
-        names = "، ".join(r.outlet.display_name for r in one_per_outlet(item.reports))
+    def item_description(self, item: Trending) -> str:
+        names = "، ".join(r.outlet_display_name for r in one_per_outlet(item.reports))
         count = item.story.outlet_count
         return ngettext("منبر واحد: %(names)s", "%(count)d منابر: %(names)s", count) % {
             "count": count,
             "names": names,
         }
 
-    def item_link(self, item: RankedStory) -> str:
+    def item_link(self, item: Trending) -> str:
         return item.story.get_absolute_url()
 
-    def item_guid(self, item: RankedStory) -> str:
+    def item_guid(self, item: Trending) -> str:
         return item.story.get_absolute_url()
 
-    def item_pubdate(self, item: RankedStory) -> datetime:
+    def item_pubdate(self, item: Trending) -> datetime:
         return item.story.first_published_at
 
-    def item_updateddate(self, item: RankedStory) -> datetime:
+    def item_updateddate(self, item: Trending) -> datetime:
         return item.story.last_published_at

@@ -19,7 +19,7 @@ from django.utils import timezone
 from articles.models import Article, Outlet, Section
 from articles.site.cards import Card, fold_many, story_card
 from articles.site.reading import OutletBlock, outlet_blocks, with_images
-from articles.stories.ranking import RankedStory, lead_stories, trending
+from articles.stories.ranking import Trending, lead_stories, trending
 
 LEAD_COUNT = 5
 LATEST_COUNT = 12
@@ -39,7 +39,7 @@ class SectionBlock:
 @dataclass(frozen=True)
 class HomeBlocks:
     leads: list[Card]
-    trending: list[RankedStory]
+    trending: list[Trending]
     latest: list[Card]
     sections: list[SectionBlock]
     outlets: list[OutletBlock]
@@ -63,7 +63,7 @@ def home_blocks(now: datetime | None = None) -> HomeBlocks:
         for section, block in zip(section_lists, section_cards, strict=True)
         if block
     ]
-    outlets = outlet_blocks(Outlet.objects.active())[:HOME_OUTLET_COUNT]
+    outlets = outlet_blocks(Outlet.objects.active(), limit=HOME_OUTLET_COUNT)
     return HomeBlocks(leads, trending(now, TRENDING_COUNT), latest, sections, outlets)
 
 

@@ -171,29 +171,30 @@ def article_page(articles: ArticleQuerySet, params: QueryDict) -> Page:
     return page
 
 
-def outlet_blocks(outlets: QuerySet[Outlet], *, counts: bool = False) -> list[OutletBlock]:
-    """Each outlet with its latest headline (one index seek per outlet, in one query)."""
-    latest_id = Subquery(
-        Article.objects.visible()
-        .filter(outlet=OuterRef("pk"))
-        .order_by("-published_at", "-id")
-        .values("id")[:1]
+def outlet_blocks(
+    outlets: QuerySet[Outlet], *, counts: bool = False, limit: int | None = None
+) -> list[OutletBlock]:
+    """Each outlet with its latest headline (index seeks per outlet, in one query),
+    the freshest outlets first, outlets with nothing yet last; the first ``limit``."""
+    newest = (
+        Article.objects.visible().filter(outlet=OuterRef("pk")).order_by("-published_at", "-id")
     )
-    annotated = outlets.annotate(latest_id=latest_id)
+    annotated = outlets.annotate(
+        latest_id=Subquery(newest.values("id")[:1]),
+        latest_at=Subquery(newest.values("published_at")[:1]),
+    )
     if counts:
         annotated = annotated.annotate(
             article_count=Count("articles", filter=Q(articles__hidden=False))
         )
-    rows = list(annotated)
+    rows = sorted(
+        annotated,
+        key=lambda s: (s.latest_at is None, -(s.latest_at.timestamp() if s.latest_at else 0)),
+    )[:limit]
     latest = Article.objects.listed().in_bulk([s.latest_id for s in rows if s.latest_id])
-    blocks = [
+    return [
         OutletBlock(s, latest.get(s.latest_id), getattr(s, "article_count", None)) for s in rows
     ]
-    # Freshest outlets first; outlets with nothing yet last.
-    return sorted(
-        blocks,
-        key=lambda b: (b.latest is None, -(b.latest.published_at.timestamp() if b.latest else 0)),
-    )
 
 
 def related_articles(article: Article, size: int = RELATED_COUNT) -> list[Card]:
