@@ -41,17 +41,22 @@ class Lexicon:
 
     def find(self, found: Sequence[str]) -> list[str]:
         """The ids named in a text's normalised words, longest match first: names in
-        the order the text names them, then topics."""
-        bares = [bare(w) for w in found]
-        stems = [stem(w) for w in found]
+        the order the text names them, then topics. Words that are part of a name are
+        not read again as a topic ("وزير الفلاحة والصيد البحري" is a minister, not
+        a story about fishing)."""
         ids: dict[str, None] = {}
-        for forms, table in ((bares, self.names), (stems, self.topics)):
+        taken: set[int] = set()
+        for forms, table in (([bare(w) for w in found], self.names),
+                             ([stem(w) for w in found], self.topics)):  # fmt: skip
             position = 0
             while position < len(forms):
                 for size in range(min(MAX_FORM_WORDS, len(forms) - position), 0, -1):
+                    span = range(position, position + size)
                     hit = table.get(tuple(forms[position : position + size]))
-                    if hit:
+                    if hit and not taken.intersection(span):
                         ids[hit] = None
+                        if table is self.names:
+                            taken.update(span)
                         position += size
                         break
                 else:
