@@ -27,7 +27,11 @@ Layout of one run, for SQLite and then (when it answers) PostgreSQL:
   with 1 connection (one sync worker serves one request at a time, so at 4 connections
   each request would also wait for the 3 ahead of it) (lib/load.py);
 * the pages measured carry the "report this image" control: its links are counted in
-  each page. What a report costs is bench/reports.py's measurement.
+  each page. What a report costs is bench/reports.py's measurement;
+* the home page ranks the stories of the last 48 hours: the newest days of the data are
+  events several outlets report, grouped into stories as a worker does
+  (lib/sitestories.py), and the time to build the home page again after a content
+  change is measured in-process, with every cache empty (lib/rebuild.py).
 
 What it prints is in lib/printing/web.py.
 """
@@ -54,6 +58,7 @@ from lib.load import check_page, measure
 from lib.printing.web import report
 from lib.processes import child
 from lib.profiling import profile_pages
+from lib.rebuild import home_rebuild
 from lib.sitedata import prepare_site
 
 DEFAULT_ARTICLES = 100_000
@@ -106,6 +111,8 @@ def run_backend(
 ) -> dict[str, Any]:
     """Load the site on ``databases``, then one gunicorn run per page-cache setting."""
     env, data = prepare_site(ctx, databases, common, args.articles, args.seed, tmp)
+    progress(f"[{databases.kind}] the home page rebuilt after a content change ...")
+    rebuild = child(ctx, home_rebuild, env, args.rebuild_runs)
     runs = {}
     for label, cache_env in (("cached", {}), ("uncached", {"PAGE_CACHE_SECONDS": "0"})):
         progress(f"[{databases.kind}] gunicorn, page cache {label} ...")
@@ -121,6 +128,7 @@ def run_backend(
         "where": databases.describe("web"),
         "data": data,
         "runs": runs,
+        "rebuild": rebuild,
         "profile": profile,
     }
 
@@ -170,6 +178,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.latency_duration is None:
         args.latency_duration = 1.0 if args.quick else 3.0
     args.warmup = 5 if args.quick else 20
+    args.rebuild_runs = 10 if args.quick else 30
     args.profile_requests = 5 if args.quick else 20
     if args.articles < 1_000:
         parser.error("--articles must be at least 1000 (12 sections x 100 outlets)")

@@ -3,8 +3,9 @@ outlets, articles over two years written through the app's own store code
 (``articles.ingest.store.store_entries`` with ``ParsedEntry`` objects, one call per outlet per
 time window, oldest window first, as a worker polling for two years would have written
 them; bodies are WordPress-style HTML of real Moroccan news text run through the app's
-``clean_html``), and stored images (real WebP copy/thumbnail pairs, shared by the image
-rows as twins share them, marked stored with one UPDATE per row).
+``clean_html``), then its newest days as events reported by several outlets and grouped
+into stories (lib/sitestories.py), and stored images (real WebP copy/thumbnail pairs,
+shared by the image rows as twins share them, marked stored with one UPDATE per row).
 
 ``load_site()`` runs in a child process of its own and sends back the counts, the
 timings and the addresses to measure.
@@ -38,6 +39,7 @@ from lib.outlets import (
 )
 from lib.photos import write_pictures
 from lib.processes import child
+from lib.sitestories import recent_count, store_events
 
 WINDOWS = 20  # store_entries calls per outlet (time windows), oldest first
 IMAGE_SHARE = 0.70  # articles with a picture in their body
@@ -241,8 +243,9 @@ def site_counts() -> dict[str, Any]:
 
 
 def fill_site(count: int, seed: int, corpus: Path) -> tuple[dict[str, Any], list[list[Any]]]:
-    """The outlets, the articles window by window, the pictures and the image rows.
-    Returns the timings and the stored image rows."""
+    """The outlets, the articles window by window, the newest days' events and their
+    stories, the pictures and the image rows. Returns the timings and the stored image
+    rows."""
     from articles.models import Outlet
 
     reused = corpus.exists()
@@ -252,7 +255,10 @@ def fill_site(count: int, seed: int, corpus: Path) -> tuple[dict[str, Any], list
     )
     stored = {s.slug: s for s in Outlet.objects.all()}
     by_index = [stored[o["slug"]] for o in outlets]
-    timings = store_windows(by_index, _windows(corpus, count, seed, outlets), count)
+    events = recent_count(count)
+    older = count - events
+    timings = store_windows(by_index, _windows(corpus, older, seed, outlets), older)
+    timings.update(store_events(by_index, [o["language"] for o in outlets], events, seed))
     t0 = time.perf_counter()
     pictures = write_pictures(PICTURES)
     t1 = time.perf_counter()
@@ -268,6 +274,7 @@ def load_site(env: dict[str, str], count: int, seed: int, corpus: Path, conn: An
     DEEP_PAGE, or the deepest it has), the biggest outlet, the images to report."""
     django_setup(env)
     from django.db.models import Count
+    from django.utils import timezone
 
     from articles.models import (
         Article,
@@ -280,6 +287,7 @@ def load_site(env: dict[str, str], count: int, seed: int, corpus: Path, conn: An
         Visibility,
     )
     from articles.site.paging import PAGE_SIZE, encode_cursor
+    from articles.stories.ranking import lead_stories
 
     timings, stored_rows = fill_site(count, seed, corpus)
     t0 = time.perf_counter()
@@ -317,8 +325,10 @@ def load_site(env: dict[str, str], count: int, seed: int, corpus: Path, conn: An
         .order_by("-published_at", "-id")
         .only("id", "published_at")[(page - 1) * PAGE_SIZE - 1]
     )
+    top = lead_stories(timezone.now(), 1)
     urls = {
         "home": "/",
+        "story": f"/story/{top[0].story.id}/" if top else "/",
         "article": f"/{link[1]}/{link[0]}/",
         "section": f"/section/{section}/",
         "section_deep": f"/section/{section}/?before={encode_cursor(anchor)}",
