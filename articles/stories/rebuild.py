@@ -17,7 +17,7 @@ from django.db import transaction
 
 from articles.models import Article, ContentVersion, StoryKey, StoryPrint
 from articles.stories.assign import file_prints, find_links, settle, take_turn
-from articles.stories.summary import refresh
+from articles.stories.summary import refresh, stories_of
 
 BATCH = 2000
 
@@ -40,7 +40,9 @@ def rebuild(since: datetime, until: datetime | None = None) -> dict[str, Any]:
             links += find_links(filed.prints, filed.times)
             movable |= filed.movable
         changed = settle(set(ids), links, movable=movable)
-        refresh(changed)
+        # Every story of the window is summed up again, moved or not: a rebuild also
+        # puts right counts and dates that went stale.
+        refresh(changed | stories_of(ids))
         if changed:
             ContentVersion.objects.bump()
     return {"articles": len(ids), "stories": len(changed)}

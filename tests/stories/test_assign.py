@@ -122,3 +122,14 @@ def test_an_article_staff_placed_before_its_assignment_stays_placed(db: None) ->
     Article.objects.filter(id=other).update(story=story, story_by_staff=True)
     assign([other])
     assert Article.objects.get(id=other).story_id == story.id
+
+
+def test_a_rebuild_puts_right_what_went_stale(db: None) -> None:
+    items = [i for i in labelled("dev") if i["story"] == "hcp-unemployment-q3-2026-11-03"]
+    ids = store_items(items)
+    assign(ids.values())
+    Story.objects.update(outlet_count=0, article_count=0, last_published_at=EPOCH)
+    rebuild(EPOCH)
+    story = Story.objects.get()
+    assert (story.outlet_count, story.article_count) == (len(items), len(items))
+    assert story.last_published_at > EPOCH
