@@ -25,11 +25,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles.lib.sql import insert_rows
-from articles.models import Article, ContentVersion, Story, StoryKey, StoryPrint, StoryTurn
+from articles.models import Article, ContentVersion, StoryKey, StoryPrint, StoryTurn
 from articles.search.documents import body_text
 from articles.stories.features import Print, dumps, loads, print_of
-from articles.stories.grouping import MIN_SHARED_KEYS, Groups
-from articles.stories.likeness import WINDOW, same_event
+from articles.stories.grouping import MIN_SHARED_KEYS
+from articles.stories.likeness import WINDOW, likeness, same_event
+from articles.stories.settle import Link, settle
 from articles.stories.summary import refresh
 
 ARTICLE_COLUMNS = ("id", "title", "summary", "body_html", "language", "published_at")
@@ -68,7 +69,7 @@ def assign(article_ids: Iterable[int]) -> set[int]:
         if not filed.prints:
             return set()
         links = find_links(filed.prints, filed.times)
-        changed = settle(set(filed.prints) | {b for _, b in links}, links, filed.movable)
+        changed = settle(links, filed.movable)
         refresh(changed)
         if changed:
             ContentVersion.objects.bump()
@@ -123,8 +124,8 @@ def file_prints(ids: list[int]) -> Filed:
     return Filed(linked, times, set(linked) - placed)
 
 
-def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[tuple[int, int]]:
-    """Pairs (new article, other article) that report one event."""
+def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Link]:
+    """Pairs (new article, other article, likeness) that report one event."""
     wanted: dict[int, list[int]] = defaultdict(list)
     for article_id, p in prints.items():
         for key in p.index_keys():
@@ -140,7 +141,11 @@ def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[tup
     pairs = sorted(pair for pair, count in shared.items() if count >= MIN_SHARED_KEYS)
     others = {other for _, other in pairs if other not in prints}
     known = {**prints, **stored_prints(others)}
-    return [(a, b) for a, b in pairs if b in known and same_event(known[a], known[b])]
+    return [
+        (a, b, likeness(known[a], known[b]))
+        for a, b in pairs
+        if b in known and same_event(known[a], known[b])
+    ]
 
 
 def postings(
@@ -161,58 +166,6 @@ def stored_prints(article_ids: Iterable[int]) -> dict[int, Print]:
     alone = Q(article__story_by_staff=True, article__story__isnull=True)
     rows = StoryPrint.objects.filter(article_id__in=list(article_ids)).exclude(alone)
     return {article_id: loads(text) for article_id, text in rows.values_list("article_id", "text")}
-
-
-def settle(involved: set[int], links: list[tuple[int, int]], movable: set[int]) -> set[int]:
-    """Put linked articles in one story. Articles outside ``movable`` keep the company
-    of their story (pre-joined to it); movable ones go where their links take them.
-
-    Each group keeps the story most of its members were in (the oldest on a tie),
-    unless a larger group took it first; a group without one gets a new story; a
-    movable article left alone leaves its story. Returns the stories that changed."""
-    story_of = members_of_stories(involved | {x for link in links for x in link})
-    found = Groups()
-    first_of_story: dict[int, int] = {}
-    for article_id in sorted(story_of):
-        found.find(article_id)
-        story = story_of[article_id]
-        if story is not None and article_id not in movable:
-            found.union(article_id, first_of_story.setdefault(story, article_id))
-    for a, b in links:
-        found.union(a, b)
-    groups = sorted(found.groups(), key=lambda g: (-len(g), min(g)))  # type: ignore[type-var]
-    claimed: set[int] = set()
-    moves: dict[int | None, list[int]] = defaultdict(list)
-    for group in groups:
-        members = [int(m) for m in group]
-        votes = Counter(s for m in members if (s := story_of[m]) is not None)
-        ranked = sorted(votes, key=lambda s: (-votes[s], s))
-        target = next((s for s in ranked if s not in claimed), None)
-        if target is None and len(members) > 1:
-            now = timezone.now()
-            target = Story.objects.create(first_published_at=now, last_published_at=now).id
-        if target is not None:
-            claimed.add(target)
-        for m in members:
-            if story_of[m] != target:
-                moves[target].append(m)
-    for target, article_ids in moves.items():
-        Article.objects.filter(id__in=article_ids).update(story_id=target)
-    before = {s for s in story_of.values() if s is not None}
-    Story.objects.filter(id__in=before - claimed).delete()
-    moved = {story_of[m] for ids in moves.values() for m in ids} | set(moves)
-    return {s for s in moved if s is not None}
-
-
-def members_of_stories(article_ids: set[int]) -> dict[int, int | None]:
-    """article id -> story id, for the articles and every member of their stories."""
-    story_of: dict[int, int | None] = dict(
-        Article.objects.filter(id__in=article_ids).values_list("id", "story_id")
-    )
-    stories = {s for s in story_of.values() if s is not None}
-    if stories:
-        story_of.update(Article.objects.filter(story_id__in=stories).values_list("id", "story_id"))
-    return story_of
 
 
 # Articles stored this long ago without a print lost their task (a worker or broker

@@ -15,12 +15,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from articles.stories.features import Print
-from articles.stories.likeness import WINDOW, same_event
+from articles.stories.likeness import WINDOW, likeness, same_event
 
 MIN_SHARED_KEYS = 2
+# A story holds one event: at most this from its first report to its last.
+STORY_SPAN = timedelta(hours=72)
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,51 @@ def links(reports: Sequence[Report]) -> Iterator[tuple[int | str, int | str]]:
                 yield report.id, candidate.id
 
 
+class Spans:
+    """Union-find over nodes ("a<id>" an article alone, "s<id>" a story) that keeps
+    each group's first and last report and refuses unions that would exceed the span."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.span: dict[str, tuple[datetime, datetime]] = {}
+
+    def add(self, node: str, first: datetime, last: datetime) -> None:
+        if node not in self.parent:
+            self.parent[node] = node
+            self.span[node] = (first, last)
+
+    def find(self, node: str) -> str:
+        while self.parent[node] != node:
+            self.parent[node] = self.parent[self.parent[node]]
+            node = self.parent[node]
+        return node
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        first = min(self.span[ra][0], self.span[rb][0])
+        last = max(self.span[ra][1], self.span[rb][1])
+        if last - first > STORY_SPAN:
+            return
+        # Stories first, then the smaller name: the root says which story the group is.
+        root, child = sorted((ra, rb), key=lambda n: (n[0] != "s", len(n), n))
+        self.parent[child] = root
+        self.span[root] = (first, last)
+
+
 def group(reports: Iterable[Report]) -> list[frozenset[int | str]]:
-    """The stories of ``reports``, every report in exactly one (alone or not)."""
+    """The stories of ``reports``, every report in exactly one (alone or not): linked
+    reports together, strongest links first, within ``STORY_SPAN``."""
     reports = list(reports)
-    found = Groups()
+    by_id = {r.id: r for r in reports}
+    found = Spans()
     for report in reports:
-        found.find(report.id)
-    for a, b in links(reports):
-        found.union(a, b)
-    return found.groups()
+        found.add(f"a{report.id}", report.published_at, report.published_at)
+    scored = [(likeness(by_id[a].print, by_id[b].print), a, b) for a, b in links(reports)]
+    for _, a, b in sorted(scored, key=lambda s: (-s[0], str(s[1]), str(s[2]))):
+        found.union(f"a{a}", f"a{b}")
+    groups: dict[str, set[int | str]] = defaultdict(set)
+    for report in reports:
+        groups[found.find(f"a{report.id}")].add(report.id)
+    return [frozenset(members) for members in groups.values()]

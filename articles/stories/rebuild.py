@@ -15,8 +15,9 @@ from typing import Any
 
 from django.db import transaction
 
-from articles.models import Article, ContentVersion, StoryKey, StoryPrint
-from articles.stories.assign import file_prints, find_links, settle, take_turn
+from articles.models import Article, ContentVersion, Story, StoryKey, StoryPrint
+from articles.stories.assign import file_prints, find_links, take_turn
+from articles.stories.settle import empty_stories, settle
 from articles.stories.summary import refresh, stories_of
 
 BATCH = 2000
@@ -29,20 +30,22 @@ def rebuild(since: datetime, until: datetime | None = None) -> dict[str, Any]:
     ids = list(window.order_by("published_at", "id").values_list("id", flat=True))
     with transaction.atomic():
         take_turn()
-        links: list[tuple[int, int]] = []
+        # Where each article was, to keep story ids; staff's placements stay as they are.
+        hints: dict[int, int] = {}
         for start in range(0, len(ids), BATCH):
             batch = ids[start : start + BATCH]
+            free = Article.objects.filter(id__in=batch, story_by_staff=False)
+            hints.update(free.exclude(story=None).values_list("id", "story_id"))
+            free.update(story=None)
             StoryKey.objects.filter(article_id__in=batch).delete()
             StoryPrint.objects.filter(article_id__in=batch).delete()
-        movable: set[int] = set()
+        changed = set(hints.values())
         for start in range(0, len(ids), BATCH):
             filed = file_prints(ids[start : start + BATCH])
-            links += find_links(filed.prints, filed.times)
-            movable |= filed.movable
-        changed = settle(set(ids), links, movable=movable)
+            changed |= settle(find_links(filed.prints, filed.times), filed.movable, hints)
+        Story.objects.filter(id__in=empty_stories(changed)).delete()
         # Every story of the window is summed up again, moved or not: a rebuild also
         # puts right counts and dates that went stale.
-        refresh(changed | stories_of(ids))
-        if changed:
-            ContentVersion.objects.bump()
+        refresh((changed | stories_of(ids)) - set(empty_stories(changed)))
+        ContentVersion.objects.bump()
     return {"articles": len(ids), "stories": len(changed)}
