@@ -15,6 +15,7 @@ are never compared.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import timedelta
 
@@ -30,23 +31,28 @@ WORD, TITLE_WORD, NAME, TOPIC, NUMBER, COMMON_NUMBER = 1.0, 2.0, 2.0, 1.5, 2.0, 
 EXCLUSIVE = ("place:", "country:", "team:")
 
 
-def weights(p: Print, *, words: bool) -> dict[str, float]:
+@functools.lru_cache(maxsize=8192)
+def weights(p: Print, *, words: bool) -> tuple[dict[str, float], float]:
+    """A print's weighted features and their norm (cached: a print is compared with
+    every candidate of every report after it)."""
     found: dict[str, float] = {}
     if words:
         found.update((w, TITLE_WORD if w in p.title else WORD) for w in p.words)
     found.update((n, TOPIC if n.startswith("topic:") else NAME) for n in p.names)
-    found.update((f"#{n}", COMMON_NUMBER if n in COMMON_NUMBERS else NUMBER) for n in p.numbers)
-    return found
+    found.update(
+        (f"#{n}", COMMON_NUMBER if n in COMMON_NUMBERS else NUMBER) for n in p.numbers
+    )
+    return found, math.sqrt(sum(v * v for v in found.values()))
 
 
 def likeness(a: Print, b: Print) -> float:
     """Cosine of the two prints' weighted features (words only within a language)."""
     words = a.language == b.language
-    wa, wb = weights(a, words=words), weights(b, words=words)
-    shared = sum(wa[f] * wb[f] for f in wa.keys() & wb.keys())
-    if not shared:
-        return 0.0
-    return shared / math.sqrt(sum(v * v for v in wa.values()) * sum(v * v for v in wb.values()))
+    (wa, na), (wb, nb) = weights(a, words=words), weights(b, words=words)
+    if len(wb) < len(wa):
+        wa, wb = wb, wa
+    shared = sum(v * wb[f] for f, v in wa.items() if f in wb)
+    return shared / (na * nb) if shared else 0.0
 
 
 def excluded(a: Print, b: Print) -> bool:

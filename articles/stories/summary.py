@@ -18,8 +18,8 @@ from articles.stories.features import loads
 from articles.stories.likeness import likeness
 
 # The lead is looked for among a story's latest reports: enough to find the typical
-# headline, few enough that a story of a hundred reports costs no more than one of 30.
-LEAD_CANDIDATES = 30
+# headline, few enough that a story of a hundred reports costs no more than one of 12.
+LEAD_CANDIDATES = 12
 
 
 def refresh(story_ids: Iterable[int]) -> None:
