@@ -16,6 +16,7 @@ compared with its candidates without reading their text again.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -107,7 +108,10 @@ def dumps(p: Print) -> str:
     )  # fmt: skip
 
 
+@functools.lru_cache(maxsize=8192)
 def loads(text: str) -> Print:
+    """A stored print (cached by its text: the same candidates come back report after
+    report)."""
     language, found, title, names, numbers, focus = text.split("\t")
     return Print(
         language, frozenset(found.split()), frozenset(title.split()),

@@ -38,6 +38,10 @@ class Lexicon:
     # Word sequences (bare forms) -> "kind:id", for names; stems -> "topic:id".
     names: dict[tuple[str, ...], str]
     topics: dict[tuple[str, ...], str]
+    # The words a form can start with: most words of a text start none, and are
+    # passed over with one set lookup instead of four dictionary lookups.
+    name_starts: frozenset[str] = frozenset()
+    topic_starts: frozenset[str] = frozenset()
 
     def find(self, found: Sequence[str]) -> list[str]:
         """The ids named in a text's normalised words, longest match first: names in
@@ -46,10 +50,15 @@ class Lexicon:
         a story about fishing)."""
         ids: dict[str, None] = {}
         taken: set[int] = set()
-        for forms, table in (([bare(w) for w in found], self.names),
-                             ([stem(w) for w in found], self.topics)):  # fmt: skip
+        for forms, table, starts in (
+            ([bare(w) for w in found], self.names, self.name_starts),
+            ([stem(w) for w in found], self.topics, self.topic_starts),
+        ):
             position = 0
             while position < len(forms):
+                if forms[position] not in starts:
+                    position += 1
+                    continue
                 for size in range(min(MAX_FORM_WORDS, len(forms) - position), 0, -1):
                     span = range(position, position + size)
                     hit = table.get(tuple(forms[position : position + size]))
@@ -83,7 +92,7 @@ def read(text: str) -> Lexicon:
                 topics.setdefault(tuple(stem(w) for w in found), f"topic:{name}")
             else:
                 names.setdefault(tuple(bare(w) for w in found), f"{kind}:{name.strip()}")
-    return Lexicon(names, topics)
+    return Lexicon(names, topics, frozenset(f[0] for f in names), frozenset(f[0] for f in topics))
 
 
 @functools.cache
