@@ -131,7 +131,7 @@ def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Lin
         for key in p.index_keys():
             wanted[key_hash(key)].append(article_id)
     shared: Counter[tuple[int, int]] = Counter()
-    for hashed, other, published_at in postings(wanted, min(times.values()), max(times.values())):
+    for hashed, other, published_at in postings(prints, times):
         for article_id in wanted[hashed]:
             if other != article_id and abs(published_at - times[article_id]) <= WINDOW:
                 # A pair of two new articles is counted once, from its lower id.
@@ -149,15 +149,28 @@ def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Lin
 
 
 def postings(
-    wanted: dict[int, list[int]], first: datetime, last: datetime
+    prints: dict[int, Print], times: dict[int, datetime]
 ) -> Iterable[tuple[int, int, datetime]]:
-    keys = sorted(wanted)
-    for start in range(0, len(keys), 500):
-        yield from StoryKey.objects.filter(
-            key__in=keys[start : start + 500],
-            published_at__gte=first - WINDOW,
-            published_at__lte=last + WINDOW,
-        ).values_list("key", "article_id", "published_at")
+    """The candidate index's rows for the new prints' keys, day by day: each day's
+    keys are looked up within ``WINDOW`` of that day only (a first fetch brings an
+    outlet's last week; its keys need not be read over the whole week and more)."""
+    days: dict[int, list[int]] = defaultdict(list)
+    for article_id, moment in times.items():
+        if article_id in prints:
+            days[int(moment.timestamp()) // 86400].append(article_id)
+    seen: set[tuple[int, int]] = set()
+    for _day, article_ids in sorted(days.items()):
+        keys = sorted({key_hash(k) for a in article_ids for k in prints[a].index_keys()})
+        first = min(times[a] for a in article_ids) - WINDOW
+        last = max(times[a] for a in article_ids) + WINDOW
+        for start in range(0, len(keys), 500):
+            rows = StoryKey.objects.filter(
+                key__in=keys[start : start + 500], published_at__gte=first, published_at__lte=last
+            ).values_list("key", "article_id", "published_at")
+            for row in rows:
+                if (row[0], row[1]) not in seen:
+                    seen.add((row[0], row[1]))
+                    yield row
 
 
 def stored_prints(article_ids: Iterable[int]) -> dict[int, Print]:
