@@ -109,15 +109,16 @@ def file_prints(ids: list[int]) -> Filed:
         if staff:
             (placed if story is not None else alone).add(article_id)
     StoryKey.objects.filter(article_id__in=replaced).delete()
+    seconds = {i: int(t.timestamp()) for i, t in times.items()}
     insert_rows(
         StoryPrint, ("article", "published_at", "text"),
         ((i, times[i], dumps(p)) for i, p in prints.items()),
         conflict=("article",), update=("published_at", "text"),
     )  # fmt: skip
     insert_rows(
-        StoryKey, ("key", "published_at", "article"),
-        sorted({(key_hash(k), times[i], i) for i, p in prints.items() for k in p.index_keys()}),
-        conflict=("key", "published_at", "article"),
+        StoryKey, ("key", "published", "article"),
+        sorted({(key_hash(k), seconds[i], i) for i, p in prints.items() for k in p.index_keys()}),
+        conflict=("key", "published", "article"),
     )  # fmt: skip
     # Filed like any other, but linked to none: staff took them out of their story.
     linked = {i: p for i, p in prints.items() if i not in alone}
@@ -131,9 +132,11 @@ def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Lin
         for key in p.index_keys():
             wanted[key_hash(key)].append(article_id)
     shared: Counter[tuple[int, int]] = Counter()
-    for hashed, other, published_at in postings(prints, times):
+    seconds = {i: int(t.timestamp()) for i, t in times.items()}
+    window = int(WINDOW.total_seconds())
+    for hashed, other, published in postings(prints, seconds):
         for article_id in wanted[hashed]:
-            if other != article_id and abs(published_at - times[article_id]) <= WINDOW:
+            if other != article_id and abs(published - seconds[article_id]) <= window:
                 # A pair of two new articles is counted once, from its lower id.
                 if other in prints and other < article_id:
                     continue
@@ -148,25 +151,24 @@ def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Lin
     ]
 
 
-def postings(
-    prints: dict[int, Print], times: dict[int, datetime]
-) -> Iterable[tuple[int, int, datetime]]:
+def postings(prints: dict[int, Print], seconds: dict[int, int]) -> Iterable[tuple[int, int, int]]:
     """The candidate index's rows for the new prints' keys, day by day: each day's
     keys are looked up within ``WINDOW`` of that day only (a first fetch brings an
     outlet's last week; its keys need not be read over the whole week and more)."""
+    window = int(WINDOW.total_seconds())
     days: dict[int, list[int]] = defaultdict(list)
-    for article_id, moment in times.items():
+    for article_id, moment in seconds.items():
         if article_id in prints:
-            days[int(moment.timestamp()) // 86400].append(article_id)
+            days[moment // 86400].append(article_id)
     seen: set[tuple[int, int]] = set()
     for _day, article_ids in sorted(days.items()):
         keys = sorted({key_hash(k) for a in article_ids for k in prints[a].index_keys()})
-        first = min(times[a] for a in article_ids) - WINDOW
-        last = max(times[a] for a in article_ids) + WINDOW
+        first = min(seconds[a] for a in article_ids) - window
+        last = max(seconds[a] for a in article_ids) + window
         for start in range(0, len(keys), 500):
             rows = StoryKey.objects.filter(
-                key__in=keys[start : start + 500], published_at__gte=first, published_at__lte=last
-            ).values_list("key", "article_id", "published_at")
+                key__in=keys[start : start + 500], published__gte=first, published__lte=last
+            ).values_list("key", "article_id", "published")
             for row in rows:
                 if (row[0], row[1]) not in seen:
                     seen.add((row[0], row[1]))

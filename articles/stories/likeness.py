@@ -39,9 +39,7 @@ def weights(p: Print, *, words: bool) -> tuple[dict[str, float], float]:
     if words:
         found.update((w, TITLE_WORD if w in p.title else WORD) for w in p.words)
     found.update((n, TOPIC if n.startswith("topic:") else NAME) for n in p.names)
-    found.update(
-        (f"#{n}", COMMON_NUMBER if n in COMMON_NUMBERS else NUMBER) for n in p.numbers
-    )
+    found.update((f"#{n}", COMMON_NUMBER if n in COMMON_NUMBERS else NUMBER) for n in p.numbers)
     return found, math.sqrt(sum(v * v for v in found.values()))
 
 
