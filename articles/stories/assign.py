@@ -29,7 +29,7 @@ from articles.models import Article, ContentVersion, StoryKey, StoryPrint, Story
 from articles.search.documents import body_text
 from articles.stories.features import Print, dumps, loads, print_of
 from articles.stories.grouping import MIN_SHARED_KEYS
-from articles.stories.likeness import WINDOW, likeness, same_event
+from articles.stories.likeness import WINDOW, strength
 from articles.stories.settle import Link, settle
 from articles.stories.summary import refresh
 
@@ -144,11 +144,8 @@ def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Lin
     pairs = sorted(pair for pair, count in shared.items() if count >= MIN_SHARED_KEYS)
     others = {other for _, other in pairs if other not in prints}
     known = {**prints, **stored_prints(others)}
-    return [
-        (a, b, likeness(known[a], known[b]))
-        for a, b in pairs
-        if b in known and same_event(known[a], known[b])
-    ]
+    scored = ((a, b, strength(known[a], known[b])) for a, b in pairs if b in known)
+    return [link for link in scored if link[2] > 0]
 
 
 def postings(prints: dict[int, Print], seconds: dict[int, int]) -> Iterable[tuple[int, int, int]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from articles.stories.features import Print
-from articles.stories.likeness import WINDOW, likeness, same_event
+from articles.stories.likeness import WINDOW, likeness, strength
 
 MIN_SHARED_KEYS = 2
 # A story holds one event: at most this from its first report to its last.
@@ -75,7 +75,7 @@ def links(reports: Sequence[Report]) -> Iterator[tuple[int | str, int | str]]:
                 continue
             if abs(candidate.published_at - report.published_at) > WINDOW:
                 continue
-            if same_event(report.print, candidate.print):
+            if strength(report.print, candidate.print) > 0:
                 yield report.id, candidate.id
 
 

@@ -79,13 +79,21 @@ def named_across(a: Print, b: Print) -> bool:
     return bool(names) or len((a.numbers & b.numbers) - COMMON_NUMBERS) >= 2
 
 
-def same_event(a: Print, b: Print) -> bool:
-    """Whether two reports (already known to be within ``WINDOW``) tell one event.
-    Reports in two languages share no words, so event types and a figure alone (two
-    strikes of 48 hours) must be much alike: ``OTHER_LANGUAGE_UNNAMED``."""
+def strength(a: Print, b: Print) -> float:
+    """How alike two reports (already known to be within ``WINDOW``) are, or 0 when
+    they do not tell one event. Reports in two languages share no words, so event
+    types and a figure alone (two strikes of 48 hours) must be much alike:
+    ``OTHER_LANGUAGE_UNNAMED``."""
     if excluded(a, b):
-        return False
+        return 0.0
+    alike = likeness(a, b)
     if a.language == b.language:
-        return likeness(a, b) >= SAME_LANGUAGE
-    named = named_across(a, b)
-    return likeness(a, b) >= (OTHER_LANGUAGE if named else OTHER_LANGUAGE_UNNAMED)
+        threshold = SAME_LANGUAGE
+    else:
+        threshold = OTHER_LANGUAGE if named_across(a, b) else OTHER_LANGUAGE_UNNAMED
+    return alike if alike >= threshold else 0.0
+
+
+def same_event(a: Print, b: Print) -> bool:
+    """Whether two reports (already known to be within ``WINDOW``) tell one event."""
+    return strength(a, b) > 0
