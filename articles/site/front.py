@@ -17,8 +17,8 @@ from datetime import datetime
 from django.utils import timezone
 
 from articles.models import Article, ArticleQuerySet, Outlet, Section
-from articles.site.cards import Card, fold_many, story_card
-from articles.site.reading import OutletBlock, outlet_blocks, with_images
+from articles.site.cards import Card, Item, add_pictures, fold_many, items, story_card
+from articles.site.reading import OutletBlock, outlet_blocks
 from articles.stories.ranking import Trending, lead_stories, trending
 
 LEAD_COUNT = 5
@@ -29,12 +29,6 @@ HOME_OUTLET_COUNT = 12
 # Articles read for a list, so that it stays full once repeats of a story are folded.
 OVERREAD = 2
 SECTION_SPARE = 2  # a section block's four cards rarely hold two reports of one story
-# What a card shows of an article: the page builds some 200 of them, and each column
-# left out is a conversion less per row.
-CARD_FIELDS = (
-    "title", "language", "published_at", "story_id",
-    "outlet__slug", "outlet__name", "outlet__name_latin",
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,12 +47,18 @@ class HomeBlocks:
 
 
 def home_blocks(now: datetime | None = None) -> HomeBlocks:
+    # Every article of the page as plain values (``cards.Item``), with only its first
+    # pictures, in one query for them all: the page names some 200 of them.
     now = now or timezone.now()
-    ranked = lead_stories(now, LEAD_COUNT)
-    with_images([r for story in ranked for r in story.reports])
-    leads = [story_card(story.story, story.reports) for story in ranked]
-    newest = with_images(_card_articles()[: (LEAD_COUNT * 4 + LATEST_COUNT) * OVERREAD])
+    ranked = lead_stories(now, LEAD_COUNT, load=_story_items)
+    newest = items(_card_articles()[: (LEAD_COUNT * 4 + LATEST_COUNT) * OVERREAD])
     section_lists = _section_articles()
+    add_pictures(
+        [r for story in ranked for r in story.reports]
+        + newest
+        + [a for articles in section_lists.values() for a in articles]
+    )
+    leads = [story_card(story.story, story.reports) for story in ranked]
     shown = {story.story.id for story in ranked}
     cards, *section_cards = fold_many([newest, *section_lists.values()], shown=shown)
     # The leads are made up with the newest reports whose first picture is shown.
@@ -76,18 +76,20 @@ def home_blocks(now: datetime | None = None) -> HomeBlocks:
 
 
 def _card_articles() -> ArticleQuerySet:
-    return (
-        Article.objects.visible()
-        .select_related("outlet")
-        .only(*CARD_FIELDS)
-        .order_by("-published_at", "-id")
-    )
+    return Article.objects.visible().order_by("-published_at", "-id")
 
 
-def _section_articles() -> dict[Section, list[Article]]:
-    lists = {
-        section: list(Article.objects.listed().filter(section=section)[: SECTION_COUNT * OVERREAD])
+def _story_items(story_ids: list[int]) -> dict[int, list[Item]]:
+    """Each story's visible reports, newest first (as ``ranking.story_reports``)."""
+    by_story: dict[int, list[Item]] = {}
+    for item in items(_card_articles().filter(story_id__in=story_ids)):
+        assert item.story_id is not None
+        by_story.setdefault(item.story_id, []).append(item)
+    return by_story
+
+
+def _section_articles() -> dict[Section, list[Item]]:
+    return {
+        section: items(_card_articles().filter(section=section)[: SECTION_COUNT * OVERREAD])
         for section in Section.objects.all()
     }
-    with_images([a for articles in lists.values() for a in articles])
-    return lists

@@ -23,10 +23,10 @@ neither ranks a story nor shows in it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import Min
 from django.utils.translation import get_language
@@ -41,13 +41,44 @@ TRENDING_WINDOW = timedelta(hours=3)
 # which on the busiest days means hours; its decayed score rarely matters.
 CANDIDATES = 400
 MIN_OUTLETS = 2
-R = TypeVar("R", Article, "Report")
+
+
+class FromOutlet(Protocol):
+    @property
+    def outlet_id(self) -> int: ...
+
+
+class OutletValues(Protocol):
+    id: int
+    slug: str
+    name: str
+    name_latin: str
+
+
+class ReportLike(FromOutlet, Protocol):
+    """An article with its outlet: a model instance or plain values (``site.cards.Item``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def story_id(self) -> int | None: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def published_at(self) -> datetime: ...
+    @property
+    def outlet(self) -> Any: ...
+
+
+R = TypeVar("R", bound=FromOutlet)
 
 
 @dataclass(frozen=True)
 class RankedStory:
     story: Story  # with its lead article (select_related)
-    reports: list[Article]  # visible, newest first, with outlet and section
+    reports: Sequence[Any]  # visible, newest first, as ``load`` gives them
     score: float
 
 
@@ -89,9 +120,14 @@ def score(outlets: int, last_published_at: datetime, now: datetime) -> float:
     return float(outlets * 0.5 ** (hours / HALF_LIFE_HOURS))
 
 
-def lead_stories(now: datetime, limit: int) -> list[RankedStory]:
+def lead_stories(
+    now: datetime,
+    limit: int,
+    load: Callable[[list[int]], dict[int, list[Any]]] | None = None,
+) -> list[RankedStory]:
     """The ``limit`` best stories of the last 48 hours with their reports: three
-    queries (the window's counts, the chosen stories, their reports)."""
+    queries (the window's counts, the chosen stories, their reports: ``story_reports``
+    unless ``load`` reads them otherwise, by story id, newest first)."""
     rows = (
         Story.objects.filter(
             last_published_at__gte=now - LEAD_WINDOW,
@@ -106,7 +142,7 @@ def lead_stories(now: datetime, limit: int) -> list[RankedStory]:
         reverse=True,
     )[:limit]
     stories = _stories([story_id for _, _, story_id in scored])
-    reports = story_reports(stories)
+    reports = (load or story_reports)(list(stories))
     return [
         RankedStory(stories[story_id], reports.get(story_id, []), value)
         for value, _, story_id in scored
@@ -180,7 +216,7 @@ def story_reports(story_ids: Iterable[int]) -> dict[int, list[Article]]:
     return by_story
 
 
-def report_of(article: Article) -> Report:
+def report_of(article: ReportLike) -> Report:
     """``article`` (with its outlet) as a ``Report``."""
     assert article.story_id is not None
     outlet = article.outlet
@@ -190,7 +226,7 @@ def report_of(article: Article) -> Report:
     )  # fmt: skip
 
 
-def one_per_outlet(reports: Iterable[R], *, besides: Article | Report | None = None) -> list[R]:
+def one_per_outlet(reports: Iterable[R], *, besides: FromOutlet | None = None) -> list[R]:
     """The newest report of each outlet (``reports`` newest first), leaving out
     ``besides`` and its outlet's other reports."""
     seen = {besides.outlet_id} if besides is not None else set()
