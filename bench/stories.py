@@ -31,7 +31,7 @@ spawned):
   PostgreSQL the backend's CPU from /proc). Then ``rebuild(since = newest - 7 days)``,
   timed;
 * another child repeats that ingest on the copy under ``CaptureQueriesContext`` with
-  counters wrapped around ``assign.postings``, ``stored_prints`` and ``same_event``
+  counters wrapped around ``assign.postings``, ``stored_prints`` and ``strength``
   (no timing there): queries per assign call, postings read, candidates compared.
 
 What it prints is in lib/printing/stories.py.
@@ -288,7 +288,7 @@ def _count(env: dict[str, str], feeds_dir: Path, conn: Any) -> None:
     from articles.stories import assign as module
 
     counts: Counter[str] = Counter()
-    postings, stored_prints, same_event = module.postings, module.stored_prints, module.same_event
+    postings, stored_prints, strength = module.postings, module.stored_prints, module.strength
 
     def counted_postings(*args: Any, **kwargs: Any) -> Any:
         for row in postings(*args, **kwargs):
@@ -302,13 +302,13 @@ def _count(env: dict[str, str], feeds_dir: Path, conn: Any) -> None:
 
     def counted_same(*args: Any, **kwargs: Any) -> Any:
         counts["compared"] += 1
-        linked = same_event(*args, **kwargs)
-        counts["linked"] += bool(linked)
+        linked = strength(*args, **kwargs)
+        counts["linked"] += linked > 0
         return linked
 
     module.postings = counted_postings  # type: ignore[assignment]
     module.stored_prints = counted_stored  # type: ignore[assignment]
-    module.same_event = counted_same  # type: ignore[assignment]
+    module.strength = counted_same  # type: ignore[assignment]
     queries: list[int] = []
     sql: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 
@@ -451,7 +451,12 @@ def cost(args: argparse.Namespace) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quality", choices=("dev", "heldout"), action="append", default=[])
+    parser.add_argument(
+        "--quality",
+        choices=("dev", "heldout", "blind", "blind2", "blind3"),
+        action="append",
+        default=[],
+    )
     parser.add_argument("--cost", action="store_true", help="what grouping costs an ingest")
     parser.add_argument(
         "--sizes", default=None,
