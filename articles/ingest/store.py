@@ -113,7 +113,12 @@ def queue_pages(
     """Mark the stored entries of a full-text outlet: those whose feed body is the
     whole article keep it; the others wait for their page. Returns the waiting ids."""
     enough = settings.FULLTEXT_FEED_FULL_CHARS
-    full = {ids[e.key] for e in entries if len(plain_text(e.body_html)) >= enough}
+    # The text of a body is never longer than its HTML: a short one is not stripped.
+    full = {
+        ids[e.key]
+        for e in entries
+        if len(e.body_html) >= enough and len(plain_text(e.body_html)) >= enough
+    }
     waiting = sorted(ids[e.key] for e in entries if ids[e.key] not in full)
     now = timezone.now()
     Article.objects.filter(id__in=full, page_body=False).update(

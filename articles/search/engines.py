@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection
@@ -115,7 +116,10 @@ class SqliteBackend(_Backend):
                         " ".join(d.body.bare),
                         f"_s{d.outlet_id}" + (f" _c{d.section_id}" if d.section_id else ""),
                     )
-                    for d in documents
+                    # In rowid order: FTS5 writes its pending terms out as a new segment
+                    # whenever a rowid is lower than the one before, and a feed's dates
+                    # come in any order (then the insert costs a third more).
+                    for d in sorted(documents, key=attrgetter("sort_key"))
                 ],
             )
 
