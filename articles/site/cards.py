@@ -159,6 +159,7 @@ class Item:
     story_id: int | None
     outlet_id: int
     outlet: OutletRef
+    section_id: int | None = None
     pictures: list[Picture] = field(default_factory=list)
     shown_images: list[Picture] = field(default_factory=list)
 
@@ -172,7 +173,7 @@ class Item:
 
 ITEM_FIELDS = (
     "id", "title", "language", "published_at", "story_id",
-    "outlet_id", "outlet__slug", "outlet__name", "outlet__name_latin",
+    "section_id", "outlet_id", "outlet__slug", "outlet__name", "outlet__name_latin",
 )  # fmt: skip
 PICTURE_FIELDS = (
     "article_id", "image_id", "image__status", "image__visibility", "image__copy",
@@ -185,13 +186,14 @@ def items(articles: QuerySet[Article]) -> list[Item]:
     """``articles`` (ordered, sliced) as ``Item`` rows, without pictures (``add_pictures``)."""
     outlets: dict[int, OutletRef] = {}
     found = []
-    for id_, title, language, published_at, story_id, outlet_id, *names in articles.values_list(
-        *ITEM_FIELDS
-    ):
+    for row in articles.values_list(*ITEM_FIELDS):
+        id_, title, language, published_at, story_id, section_id, outlet_id, *names = row
         outlet = outlets.get(outlet_id)
         if outlet is None:
             outlet = outlets[outlet_id] = OutletRef(outlet_id, *names)
-        found.append(Item(id_, title, language, published_at, story_id, outlet_id, outlet))
+        found.append(
+            Item(id_, title, language, published_at, story_id, outlet_id, outlet, section_id)
+        )
     return found
 
 

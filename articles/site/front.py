@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.models import Article, ArticleQuerySet, Outlet, Section
@@ -89,7 +90,15 @@ def _story_items(story_ids: list[int]) -> dict[int, list[Item]]:
 
 
 def _section_articles() -> dict[Section, list[Item]]:
-    return {
-        section: items(_card_articles().filter(section=section)[: SECTION_COUNT * OVERREAD])
-        for section in Section.objects.all()
-    }
+    """Each section's newest articles, in one query (a subquery per section)."""
+    sections = list(Section.objects.all())
+    if not sections:
+        return {}
+    newest = Q()
+    for section in sections:
+        ids = _card_articles().filter(section=section).values("id")[: SECTION_COUNT * OVERREAD]
+        newest |= Q(id__in=ids)
+    by_section: dict[int | None, list[Item]] = {}
+    for item in items(_card_articles().filter(newest)):
+        by_section.setdefault(item.section_id, []).append(item)
+    return {section: by_section.get(section.id, []) for section in sections}

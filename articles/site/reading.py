@@ -41,7 +41,7 @@ from articles.search.query import Order, find
 from articles.search.words import Query
 from articles.site.body import BodyImages, render_body
 from articles.site.cache import back_path, cached
-from articles.site.cards import Card, fold
+from articles.site.cards import Card, Item, OutletRef, fold, items
 from articles.site.paging import PAGE_SIZE, Page, keyset_page
 
 TICKER_SIZE = 60
@@ -87,8 +87,8 @@ class Navigation:
 
 @dataclass(frozen=True)
 class OutletBlock:
-    outlet: Outlet
-    latest: Article | None
+    outlet: OutletRef
+    latest: Item | None
     article_count: int | None = None
 
 
@@ -197,13 +197,17 @@ def outlet_blocks(
         annotated = annotated.annotate(
             article_count=Count("articles", filter=Q(articles__hidden=False))
         )
+    fields = ["id", "slug", "name", "name_latin", "latest_id", "latest_at"]
     rows = sorted(
-        annotated,
-        key=lambda s: (s.latest_at is None, -(s.latest_at.timestamp() if s.latest_at else 0)),
+        annotated.values_list(*fields, *(["article_count"] if counts else [])),
+        key=lambda row: (row[5] is None, -(row[5].timestamp() if row[5] else 0)),
     )[:limit]
-    latest = Article.objects.listed().in_bulk([s.latest_id for s in rows if s.latest_id])
+    # Plain values (cards.OutletRef, cards.Item): what outlet_grid.html shows of them.
+    found = items(Article.objects.visible().filter(id__in=[row[4] for row in rows if row[4]]))
+    latest = {item.id: item for item in found}
     return [
-        OutletBlock(s, latest.get(s.latest_id), getattr(s, "article_count", None)) for s in rows
+        OutletBlock(OutletRef(*row[:4]), latest.get(row[4]), row[6] if counts else None)
+        for row in rows
     ]
 
 
