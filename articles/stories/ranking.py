@@ -97,13 +97,18 @@ class Report:
     outlet_name: str
     outlet_name_latin: str
 
-    def get_absolute_url(self) -> str:
-        return f"{outlet_path(self.outlet_slug, get_language())}{self.article_id}/"
+    def get_absolute_url(self, language: str | None = None) -> str:
+        """Our page of the report in ``language``'s edition (the current one unless
+        given: a card naming sixty outlets asks for it once)."""
+        return f"{outlet_path(self.outlet_slug, language or get_language())}{self.article_id}/"
 
     @property
     def outlet_display_name(self) -> str:
+        return self.outlet_name_in(get_language())
+
+    def outlet_name_in(self, language: str | None) -> str:
         """As ``Outlet.display_name``: Latin letters in the French edition."""
-        if get_language() == "fr" and self.outlet_name_latin:
+        if language == "fr" and self.outlet_name_latin:
             return self.outlet_name_latin
         return self.outlet_name
 

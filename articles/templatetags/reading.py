@@ -3,6 +3,7 @@ forms, the other edition's address, image ``srcset`` and JSON-LD. Presentation o
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -14,7 +15,6 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -108,12 +108,13 @@ def srcset(image: Image) -> str:
 @register.filter
 def outlet_links(reports: Iterable[Report], bidi: bool) -> SafeString:
     """A card's other outlets, each name a link to its report, with the edition's
-    comma: a card may name twenty of them, and a loop in the template costs ten times
+    comma: a card may name sixty of them, and a loop in the template costs ten times
     as much."""
-    link = '<a href="{}" lang="{}"><bdi>{}</bdi></a>'
-    return mark_safe(  # noqa: S308 (each link is format_html's)
+    language = translation.get_language()
+    return mark_safe(  # noqa: S308 (every value is escaped)
         ("، " if bidi else ", ").join(
-            format_html(link, r.get_absolute_url(), r.language, r.outlet_display_name)
+            f'<a href="{_esc(r.get_absolute_url(language))}" lang="{_esc(r.language)}">'
+            f"<bdi>{_esc(r.outlet_name_in(language))}</bdi></a>"
             for r in reports
         )
     )
@@ -141,76 +142,77 @@ def draw_card(
 ) -> SafeString:
     """One item of a list (``articles.site.cards.Card``): its picture, headline, outlet
     and time, and the other outlets of its story; a search ``result`` puts its
-    highlighted title and snippet in."""
-    article, url = card.article, card.url
+    highlighted title and snippet in. Every value escaped as the template did."""
+    article, url = card.article, _esc(card.url)
     outlet = article.outlet
     link = card.link
     media = _card_media(context, link.image, url, bool(lead), bool(eager)) if link else ""
-    title = result.title if result else card.title
+    title = _esc(result.title if result else card.title)
     published = article.published_at
-    text = format_html(
-        '<h3 class="story-title" lang="{}"><a href="{}">{}</a></h3>\n'
-        '    <p class="byline"><a href="{}"><bdi>{}</bdi></a> · '
-        '<time datetime="{}">{}</time></p>',
-        card.language, url, title, outlet.get_absolute_url(), outlet.display_name,
-        machine_time(published), relative_time(published),
-    )  # fmt: skip
     snippet = getattr(result, "snippet", None) if result else None
-    if snippet:
-        snippet = format_html(
-            '<p class="story-snippet" lang="{}">{}</p>', article.language, snippet
-        )
-    return format_html(
-        '<article class="story{}">\n  {}\n  <div class="story-text" dir="auto">\n    {}\n'
-        "    {}\n    {}\n  </div>\n</article>",
-        " story-lead" if lead else "", media, text, snippet or "", _card_others(card, url),
-    )  # fmt: skip
+    snippet = (
+        f'<p class="story-snippet" lang="{_esc(article.language)}">{_esc(snippet)}</p>'
+        if snippet
+        else ""
+    )
+    return mark_safe(  # noqa: S308 (every value is escaped)
+        f'<article class="story{" story-lead" if lead else ""}">\n  {media}\n'
+        '  <div class="story-text" dir="auto">\n'
+        f'    <h3 class="story-title" lang="{_esc(card.language)}">'
+        f'<a href="{url}">{title}</a></h3>\n'
+        f'    <p class="byline"><a href="{_esc(outlet.get_absolute_url())}">'
+        f"<bdi>{_esc(outlet.display_name)}</bdi></a> · "
+        f'<time datetime="{_esc(machine_time(published))}">'
+        f"{_esc(relative_time(published))}</time></p>\n"
+        f"    {snippet}\n    {_card_others(card, url)}\n  </div>\n</article>"
+    )
 
 
-def _card_media(
-    context: dict[str, Any], image: Any, url: str, lead: bool, eager: bool
-) -> SafeString:
+def _esc(value: Any) -> str:
+    """``conditional_escape`` without its lazy-string wrapper (a card escapes twenty
+    values): safe strings as they are, anything else escaped."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+def _card_media(context: dict[str, Any], image: Any, url: str, lead: bool, eager: bool) -> str:
     width, height = (
         (image.copy_width, image.copy_height)
         if lead
         else (image.thumbnail_width, image.thumbnail_height)
     )
+    size = f'width="{_esc(width)}" height="{_esc(height)}"'
     if image.is_hidden:
-        inner = format_html(
-            '<img class="hidden-image" src="{}" width="{}" height="{}" alt="{}" loading="lazy">',
-            static("img/hidden.svg"), width, height, _safe("صورة محجوبة بعد بلاغات القراء"),
-        )  # fmt: skip
+        inner = (
+            f'<img class="hidden-image" src="{_esc(static("img/hidden.svg"))}" {size}'
+            f' alt="{_("صورة محجوبة بعد بلاغات القراء")}" loading="lazy">'
+        )
     else:
-        inner = format_html(
-            '<a href="{}" tabindex="-1" aria-hidden="true"><img src="{}" width="{}" height="{}"'
-            ' sizes="{}" srcset="{}" alt=""{} decoding="async"></a>\n'
-            '    <a class="report-image" href="{}" rel="nofollow" data-report-image>'
-            '<span class="visually-hidden">{}</span></a>',
-            url, (image.copy if lead else image.thumbnail).url, width, height,
-            CARD_IMAGE_SIZES[lead], srcset(image),
-            mark_safe(' fetchpriority="high"' if eager else ' loading="lazy"'),  # noqa: S308
-            report_link(context, image), _safe("الإبلاغ عن الصورة"),
-        )  # fmt: skip
-    return format_html('<div class="story-media">{}</div>', inner)
+        src = (image.copy if lead else image.thumbnail).url
+        loading = ' fetchpriority="high"' if eager else ' loading="lazy"'
+        inner = (
+            f'<a href="{url}" tabindex="-1" aria-hidden="true"><img src="{_esc(src)}" {size}'
+            f' sizes="{CARD_IMAGE_SIZES[lead]}" srcset="{_esc(srcset(image))}" alt=""{loading}'
+            ' decoding="async"></a>\n'
+            f'    <a class="report-image" href="{_esc(report_link(context, image))}"'
+            ' rel="nofollow" data-report-image>'
+            f'<span class="visually-hidden">{_("الإبلاغ عن الصورة")}</span></a>'
+        )
+    return f'<div class="story-media">{inner}</div>'
 
 
-def _card_others(card: Card, url: str) -> SafeString | str:
+def _card_others(card: Card, url: str) -> str:
+    """(``url`` escaped.) Translations unescaped, as ``{% translate %}`` leaves them."""
     if not card.others:
         return ""
     bidi = translation.get_language_bidi()
     count = len(card.others)
     label = ngettext("ومنبر آخر:", "و %(counter)s منابر أخرى:", count) % {"counter": count}
     everything = (
-        format_html(' · <a class="also-all" href="{}">{}</a>', url, _safe("التغطية الكاملة"))
-        if card.story
-        else ""
+        f' · <a class="also-all" href="{url}">{_("التغطية الكاملة")}</a>' if card.story else ""
     )
-    return format_html(
-        '<p class="also" dir="{}">{} {}{}</p>',
-        "rtl" if bidi else "ltr", mark_safe(label), outlet_links(card.others, bidi), everything,  # noqa: S308
-    )  # fmt: skip
-
-
-def _safe(message: str) -> SafeString:
-    """A translation, unescaped as ``{% translate %}`` leaves it (catalogues are ours)."""
-    return mark_safe(_(message))  # noqa: S308
+    return (
+        f'<p class="also" dir="{"rtl" if bidi else "ltr"}">{label} '
+        f"{outlet_links(card.others, bidi)}{everything}</p>"
+    )
