@@ -78,7 +78,9 @@ def test_across_languages_an_event_type_and_one_figure_are_not_enough() -> None:
 
 
 def test_a_town_and_its_province_are_not_two_places() -> None:
-    town = print_of("الفنيدق.. مئات يحاولون العبور سباحة", "أحبطت السلطات بالفنيدق محاولة هجرة", "ar")
+    town = print_of(
+        "الفنيدق.. مئات يحاولون العبور سباحة", "أحبطت السلطات بالفنيدق محاولة هجرة", "ar"
+    )
     province = print_of(
         "توقيف 23 شخصا بعمالة المضيق الفنيدق", "بتهمة التحريض على محاولة هجرة جماعية", "ar"
     )
