@@ -24,6 +24,8 @@ OPERATIONS = [
     "/api/v1/outlets",
     "/api/v1/outlets/{slug}",
     "/api/v1/sections",
+    "/api/v1/stories",
+    "/api/v1/stories/{story_id}",
 ]
 
 
