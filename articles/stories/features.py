@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from articles.search.words import bare, canonical, normalize, words
-from articles.stories.names import lexicon, stem
+from articles.stories.names import AREAS, lexicon, stem
 from articles.stories.stopwords import WORDS as STOP_WORDS
 
 LEAD_WORDS = 60
@@ -49,6 +49,9 @@ class Print:
     # The first place, country and team it names, headline first: what it is about,
     # where later names may be a hospital's town or a road's other end.
     focus: frozenset[str] = frozenset()
+    # The first place, country and team its headline names: what the headline says it
+    # is about (empty for a headline that names none, and in prints stored before it).
+    head: frozenset[str] = frozenset()
 
     def index_keys(self) -> frozenset[str]:
         """What the candidate index files this print under: its names, its rarer
@@ -66,13 +69,22 @@ def print_of(title: str, summary: str, language: str) -> Print:
     head = words(title)
     body = words(lead(summary))
     title_stems = _content(head)
-    names = lexicon().find(head) + lexicon().find(body)
+    in_head = lexicon().find(head)
+    names = in_head + lexicon().find(body)
     numbers = numbers_in(normalize(title)) | numbers_in(normalize(lead(summary)))
-    focus = {kind: n for n in reversed(names) for kind in FOCUSED if n.startswith(kind)}
     return Print(
         language, title_stems | _content(body), title_stems, frozenset(names), numbers,
-        frozenset(focus.values()),
+        _first_of_kinds(names), _first_of_kinds(in_head),
     )  # fmt: skip
+
+
+def _first_of_kinds(names: list[str]) -> frozenset[str]:
+    """The first name of each ``FOCUSED`` kind; of places, the first that is not an
+    area ("the Middle Atlas" of a quake whose report then names its commune), unless it
+    names only areas."""
+    ordered = [n for n in names if n not in AREAS] + [n for n in names if n in AREAS]
+    first = {kind: n for n in reversed(ordered) for kind in FOCUSED if n.startswith(kind)}
+    return frozenset(first.values())
 
 
 def _content(found: list[str]) -> frozenset[str]:
@@ -104,16 +116,18 @@ def numbers_in(text: str) -> frozenset[str]:
 def dumps(p: Print) -> str:
     return "\t".join(
         (p.language, " ".join(sorted(p.words)), " ".join(sorted(p.title)),
-         " ".join(sorted(p.names)), " ".join(sorted(p.numbers)), " ".join(sorted(p.focus)))
+         " ".join(sorted(p.names)), " ".join(sorted(p.numbers)), " ".join(sorted(p.focus)),
+         " ".join(sorted(p.head)))
     )  # fmt: skip
 
 
 @functools.lru_cache(maxsize=8192)
 def loads(text: str) -> Print:
     """A stored print (cached by its text: the same candidates come back report after
-    report)."""
-    language, found, title, names, numbers, focus = text.split("\t")
+    report). A print stored before ``head`` existed has six fields: its head is empty."""
+    language, found, title, names, numbers, focus, *head = text.split("\t")
     return Print(
         language, frozenset(found.split()), frozenset(title.split()),
         frozenset(names.split()), frozenset(numbers.split()), frozenset(focus.split()),
+        frozenset(head[0].split()) if head else frozenset(),
     )  # fmt: skip

@@ -20,13 +20,14 @@ import math
 from datetime import timedelta
 
 from articles.stories.features import COMMON_NUMBERS, Print
-from articles.stories.names import with_containers
+from articles.stories.names import AREAS, places_within, with_containers
 
 WINDOW = timedelta(hours=48)
 SAME_LANGUAGE = 0.30
 OTHER_LANGUAGE = 0.35
 OTHER_LANGUAGE_UNNAMED = 0.55
 WORD, TITLE_WORD, NAME, TOPIC, NUMBER, COMMON_NUMBER = 1.0, 2.0, 2.0, 1.5, 2.0, 0.5
+CONTAINER = 1.0  # the province or city that contains a place named (not its region)
 # A place, a country or a team named on both sides but different: two events.
 EXCLUSIVE = ("place:", "country:", "team:")
 
@@ -39,6 +40,10 @@ def weights(p: Print, *, words: bool) -> tuple[dict[str, float], float]:
     if words:
         found.update((w, TITLE_WORD if w in p.title else WORD) for w in p.words)
     found.update((n, TOPIC if n.startswith("topic:") else NAME) for n in p.names)
+    # A town's province (a district's city) is half named: "تونفيت" and "ميدلت".
+    for n in with_containers({n for n in p.names if n.startswith("place:")}):
+        if n not in found and not n.startswith("place:region-"):
+            found[n] = CONTAINER
     found.update((f"#{n}", COMMON_NUMBER if n in COMMON_NUMBERS else NUMBER) for n in p.numbers)
     return found, math.sqrt(sum(v * v for v in found.values()))
 
@@ -70,7 +75,7 @@ def excluded(a: Print, b: Print) -> bool:
         about_b = next((n for n in b.focus if n.startswith(kind)), None)
         if about_a and about_b and about_a not in theirs and about_b not in mine:
             return True
-    return False
+    return _headlines_apart(a, b)
 
 
 def named_across(a: Print, b: Print) -> bool:
@@ -97,3 +102,35 @@ def strength(a: Print, b: Print) -> float:
 def same_event(a: Print, b: Print) -> bool:
     """Whether two reports (already known to be within ``WINDOW``) tell one event."""
     return strength(a, b) > 0
+
+
+# Event types that happen at one place: the place tells two of them apart (a trial, an
+# arrest, a weather alert name several places, and are left to the rules above).
+PLACE_BOUND = frozenset(
+    f"topic:{t}"
+    for t in ("quake", "flood", "fire", "forest-fire", "landslide", "building-collapse",
+              "road-accident", "plane-crash", "shipwreck", "drowning", "food-poisoning",
+              "power-outage", "murder", "body-found", "stabbing", "shooting", "tsunami")
+)  # fmt: skip
+
+
+def _names_place(p: Print, place: str) -> bool:
+    """Whether ``p`` names ``place``, a place inside it or a place that contains it."""
+    if place in p.names:
+        return True
+    mine = {n for n in p.names if n.startswith("place:")}
+    return place in with_containers(mine) or bool(places_within().get(place, frozenset()) & mine)
+
+
+def _headlines_apart(a: Print, b: Print) -> bool:
+    """Whether two reports of one place-bound event type (a quake, a fire, a crash) each
+    say in their headline where it happened, and one of them says a place the other
+    never names: "a second quake in two days, this time in Ouarzazate" (which recalls
+    Midelt's) and "a quake shakes Midelt" are two quakes."""
+    if not a.names & b.names & PLACE_BOUND:
+        return False
+    about_a = next((n for n in a.head if n.startswith("place:")), None)
+    about_b = next((n for n in b.head if n.startswith("place:")), None)
+    if not (about_a and about_b) or about_a in AREAS or about_b in AREAS:
+        return False
+    return not (_names_place(b, about_a) and _names_place(a, about_b))

@@ -22,6 +22,13 @@ DATA = Path(__file__).with_name("data") / "names.txt"
 PLACES = Path(__file__).with_name("data") / "places.txt"
 KINDS = ("place", "country", "org", "team", "topic")
 MAX_FORM_WORDS = 4
+# Places that are areas, not where an event happens: a mountain range, a sea, a river
+# across provinces. A report about "the Atlas" does not say which province.
+AREAS = frozenset(
+    f"place:{p}"
+    for p in ("atlas", "rif", "sahara", "mediterranean", "atlantic", "strait-gibraltar",
+              "moulouya", "oum-er-rbia", "sebou", "bouregreg", "draa-valley")
+)  # fmt: skip
 STEMMERS = {"ar": Stemmer.Stemmer("arabic"), "fr": Stemmer.Stemmer("french")}
 
 
@@ -91,7 +98,13 @@ def read(text: str) -> Lexicon:
             if kind == "topic":
                 topics.setdefault(tuple(stem(w) for w in found), f"topic:{name}")
             else:
-                names.setdefault(tuple(bare(w) for w in found), f"{kind}:{name.strip()}")
+                # A form is filed by its bare words and, when its first letter is one
+                # bare would take for a prefix (و ف ب ل), by its first word whole too: the
+                # text's "بفاس", "وفرنسا", "لوزارة" are bare "فاس", "فرنسا", "وزارة",
+                # and its "فاس" is bare "اس", as the form's.
+                key = tuple(bare(w) for w in found)
+                for form_key in (key, (canonical(found[0]), *key[1:])):
+                    names.setdefault(form_key, f"{kind}:{name.strip()}")
     return Lexicon(names, topics, frozenset(f[0] for f in names), frozenset(f[0] for f in topics))
 
 

@@ -86,3 +86,43 @@ def test_a_town_and_its_province_are_not_two_places() -> None:
     )
     assert "place:fnideq" in town.names and "place:fnideq" not in province.names
     assert not excluded(town, province)
+
+
+def test_a_name_whose_first_letter_looks_like_a_prefix_is_read_with_a_prefix_too() -> None:
+    found = print_of("المغرب وفرنسا يوقعان اتفاقا بفاس", "بلاغ لوزارة الصحة", "ar").names
+    assert {"country:france", "place:fes", "org:ministry-health"} <= found
+    assert "place:fes" in print_of("زلزال يضرب فاس", "", "ar").names
+
+
+def test_a_print_stored_before_its_headline_focus_still_loads() -> None:
+    found = print_of("هزة أرضية تضرب ميدلت", "سجلت هزة أرضية بإقليم ميدلت", "ar")
+    assert found.head == {"place:midelt"}
+    old = "\t".join(dumps(found).split("\t")[:6])
+    assert loads(old).head == frozenset() and loads(old).names == found.names
+
+
+def test_a_quake_whose_headline_places_it_elsewhere_is_another_quake() -> None:
+    midelt = print_of(
+        "هزة أرضية بقوة 4,3 درجات تضرب إقليم ميدلت",
+        "سجل المعهد الوطني للجيوفيزياء هزة أرضية بإقليم ميدلت صباح اليوم.",
+        "ar",
+    )
+    ouarzazate = print_of(
+        "هزة أرضية ثانية في يومين.. هذه المرة بورزازات",
+        "بعد هزة ميدلت، سجلت هزة أرضية جديدة بإقليم ورزازات.",
+        "ar",
+    )
+    assert "place:midelt" in ouarzazate.names and "place:ouarzazate" not in midelt.names
+    assert excluded(midelt, ouarzazate) and excluded(ouarzazate, midelt)
+    again = print_of("ساكنة ميدلت تستيقظ على هزة أرضية", "هزة أرضية بإقليم ميدلت", "ar")
+    assert not excluded(midelt, again)
+    # A trial names the court's city and the place of the facts: not place-bound.
+    court = print_of("إدانة رئيس جماعة سابق بالبيضاء", "صفقات جماعة بضواحي برشيد", "ar")
+    commune = print_of("صفقات الطرق تطيح برئيس جماعة بضواحي برشيد", "", "ar")
+    assert not excluded(court, commune)
+
+
+def test_a_plain_contains_its_provinces() -> None:
+    wedding = print_of("تسمم جماعي في حفل زفاف بسيدي بنور", "تسمم غذائي", "ar")
+    doukkala = print_of("حفل زفاف يتحول إلى كابوس بدكالة", "تسمم غذائي بسيدي بنور", "ar")
+    assert not excluded(wedding, doukkala)
