@@ -61,7 +61,9 @@ def likeness(a: Print, b: Print) -> float:
 def excluded(a: Print, b: Print) -> bool:
     """Whether the two name different places (countries, teams) and none in common,
     or are each about a place (country, team) the other never names: two crashes in
-    two provinces whose injured both went to the same city's hospital."""
+    two provinces whose injured both went to the same city's hospital; or one's
+    headline places a place-bound event where the other never does, or is about a
+    foreign country the other never names (``_headlines_apart``, ``_abroad``)."""
     for kind in EXCLUSIVE:
         mine = {n for n in a.names if n.startswith(kind)}
         theirs = {n for n in b.names if n.startswith(kind)}
@@ -75,7 +77,7 @@ def excluded(a: Print, b: Print) -> bool:
         about_b = next((n for n in b.focus if n.startswith(kind)), None)
         if about_a and about_b and about_a not in theirs and about_b not in mine:
             return True
-    return _headlines_apart(a, b)
+    return _headlines_apart(a, b) or _abroad(a, b) or _abroad(b, a)
 
 
 def named_across(a: Print, b: Print) -> bool:
@@ -134,3 +136,18 @@ def _headlines_apart(a: Print, b: Print) -> bool:
     if not (about_a and about_b) or about_a in AREAS or about_b in AREAS:
         return False
     return not (_names_place(b, about_a) and _names_place(a, about_b))
+
+
+HOME = "country:morocco"
+
+
+def _abroad(a: Print, b: Print) -> bool:
+    """Whether ``a``'s headline says it is about a foreign country (its first country
+    is not Morocco) that ``b`` never names: the World Bank's loan "to Mauritania" and
+    a report of a new World Bank loan that names no country, which in the Moroccan
+    press is Morocco's. Not for sport, where the other side's country is the
+    opponent's."""
+    if any(n.startswith("team:") for n in a.names | b.names):
+        return False
+    abroad = next((n for n in a.head if n.startswith("country:")), None)
+    return bool(abroad) and abroad != HOME and abroad not in b.names

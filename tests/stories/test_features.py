@@ -126,3 +126,24 @@ def test_a_plain_contains_its_provinces() -> None:
     wedding = print_of("تسمم جماعي في حفل زفاف بسيدي بنور", "تسمم غذائي", "ar")
     doukkala = print_of("حفل زفاف يتحول إلى كابوس بدكالة", "تسمم غذائي بسيدي بنور", "ar")
     assert not excluded(wedding, doukkala)
+
+
+def test_a_loan_to_a_foreign_country_is_not_a_loan_that_names_no_country() -> None:
+    mauritania = print_of(
+        "Mauritanie : la Banque mondiale finance l'accès à l'eau",
+        "La Banque mondiale a approuvé un financement de 120 millions de dollars.",
+        "fr",
+    )
+    unnamed = print_of(
+        "Sécurité hydrique : un nouveau financement de la Banque mondiale",
+        "La Banque mondiale a approuvé un financement pour l'accès à l'eau potable.",
+        "fr",
+    )
+    assert likeness(mauritania, unnamed) >= 0.3
+    assert excluded(mauritania, unnamed) and excluded(unnamed, mauritania)
+    again = print_of("La Banque mondiale finance l'eau en Mauritanie", "", "fr")
+    assert not excluded(mauritania, again)
+    # In sport the other country is the opponent: the rule stays out.
+    match = print_of("المنتخب المغربي يتفوق على الغابون", "فاز أسود الأطلس وديا", "ar")
+    other = print_of("أسود الأطلس يفوزون وديا", "فاز المنتخب المغربي", "ar")
+    assert not excluded(match, other)
