@@ -30,6 +30,7 @@ WORD, TITLE_WORD, NAME, TOPIC, NUMBER, COMMON_NUMBER = 1.0, 2.0, 2.0, 1.5, 2.0, 
 CONTAINER = 1.0  # the province or city that contains a place named (not its region)
 # A place, a country or a team named on both sides but different: two events.
 EXCLUSIVE = ("place:", "country:", "team:")
+HOME = "country:morocco"
 
 
 @functools.lru_cache(maxsize=8192)
@@ -65,8 +66,13 @@ def excluded(a: Print, b: Print) -> bool:
     headline places a place-bound event where the other never does, or is about a
     foreign country the other never names (``_headlines_apart``, ``_abroad``)."""
     for kind in EXCLUSIVE:
-        mine = {n for n in a.names if n.startswith(kind)}
-        theirs = {n for n in b.names if n.startswith(kind)}
+        # An area ("the roads of the Atlas", "the Mediterranean coast") does not say
+        # where; Morocco goes without saying in the Moroccan press: the tourists from
+        # France, Spain and Britain are Morocco's.
+        mine = {n for n in a.names if n.startswith(kind) and n not in AREAS}
+        theirs = {n for n in b.names if n.startswith(kind) and n not in AREAS}
+        if kind == "country:" and (mine or theirs):
+            mine, theirs = mine | {HOME}, theirs | {HOME}
         if not (mine and theirs):
             continue
         if kind == "place:":  # a town is in its province: "الفنيدق" and "المضيق-الفنيدق"
@@ -136,9 +142,6 @@ def _headlines_apart(a: Print, b: Print) -> bool:
     if not (about_a and about_b) or about_a in AREAS or about_b in AREAS:
         return False
     return not (_names_place(b, about_a) and _names_place(a, about_b))
-
-
-HOME = "country:morocco"
 
 
 def _abroad(a: Print, b: Print) -> bool:

@@ -49,6 +49,16 @@ class Lexicon:
     # passed over with one set lookup instead of four dictionary lookups.
     name_starts: frozenset[str] = frozenset()
     topic_starts: frozenset[str] = frozenset()
+    topic_words: frozenset[str] = frozenset()
+
+    def _topic_form(self, word: str) -> str:
+        """A word's stem, or the stem of the word without a one-letter prefix when only
+        that is a topic's word: "لأطباء", "بإضراب" (the stemmer keeps some prefixes)."""
+        found = stem(word)
+        if found in self.topic_words:
+            return found
+        plain = stem(bare(word))
+        return plain if plain in self.topic_words else found
 
     def find(self, found: Sequence[str]) -> list[str]:
         """The ids named in a text's normalised words, longest match first: names in
@@ -59,7 +69,7 @@ class Lexicon:
         taken: set[int] = set()
         for forms, table, starts in (
             ([bare(w) for w in found], self.names, self.name_starts),
-            ([stem(w) for w in found], self.topics, self.topic_starts),
+            ([self._topic_form(w) for w in found], self.topics, self.topic_starts),
         ):
             position = 0
             while position < len(forms):
@@ -105,7 +115,10 @@ def read(text: str) -> Lexicon:
                 key = tuple(bare(w) for w in found)
                 for form_key in (key, (canonical(found[0]), *key[1:])):
                     names.setdefault(form_key, f"{kind}:{name.strip()}")
-    return Lexicon(names, topics, frozenset(f[0] for f in names), frozenset(f[0] for f in topics))
+    return Lexicon(
+        names, topics, frozenset(f[0] for f in names), frozenset(f[0] for f in topics),
+        frozenset(w for f in topics for w in f),
+    )  # fmt: skip
 
 
 @functools.cache

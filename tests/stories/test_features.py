@@ -147,3 +147,20 @@ def test_a_loan_to_a_foreign_country_is_not_a_loan_that_names_no_country() -> No
     match = print_of("المنتخب المغربي يتفوق على الغابون", "فاز أسود الأطلس وديا", "ar")
     other = print_of("أسود الأطلس يفوزون وديا", "فاز المنتخب المغربي", "ar")
     assert not excluded(match, other)
+
+
+def test_an_event_type_is_read_after_a_one_letter_prefix() -> None:
+    found = print_of("النقابة المستقلة لأطباء القطاع العام تلوح بإضراب", "", "ar").names
+    assert {"topic:medical-staff", "topic:strike"} <= found
+
+
+def test_an_area_or_morocco_unsaid_does_not_make_two_events() -> None:
+    atlas = print_of("أمواج عاتية على السواحل المتوسطية", "أمواج عالية بالبحر المتوسط", "ar")
+    tanger = print_of("أمواج عاتية تعلق الرحلات بين طنجة وطريفة", "أمواج بالمتوسط", "ar")
+    assert "place:mediterranean" in atlas.names and "place:tanger" in tanger.names
+    assert not excluded(atlas, tanger)
+    morocco = print_of("Tourisme : 4,3 millions d'arrivées au Maroc", "", "fr")
+    markets = print_of("Arrivées record", "Des touristes de France et d'Espagne", "fr")
+    assert not excluded(morocco, markets)
+    egypt = print_of("Le FMI accorde un prêt à l'Égypte", "", "fr")
+    assert excluded(morocco, egypt)
