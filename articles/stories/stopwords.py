@@ -8,6 +8,8 @@ not here: ``articles.stories.names`` reads them as names.
 
 from __future__ import annotations
 
+from articles.search.words import words
+
 ARABIC = frozenset(
     """
     من في على علي الى الي إلى عن مع هذا هذه ذلك تلك هؤلاء التي الذي الذين اللذين اللتين
@@ -49,4 +51,16 @@ FRENCH = frozenset(
     """.split()  # noqa: SIM905 (a word list reads best as text)
 )
 
-WORDS = ARABIC | FRENCH
+
+def _as_read(listed: frozenset[str]) -> frozenset[str]:
+    """The list and each word as the text's words are read (``words``: "المائه" is read
+    "المايه", "هؤلاء" "هولاء"), so that a word listed with its hamza still matches."""
+    found = set(listed)
+    for word in listed:
+        read = words(word)
+        if len(read) == 1:
+            found.add(read[0])
+    return frozenset(found)
+
+
+WORDS = _as_read(ARABIC | FRENCH)

@@ -164,3 +164,8 @@ def test_an_area_or_morocco_unsaid_does_not_make_two_events() -> None:
     assert not excluded(morocco, markets)
     egypt = print_of("Le FMI accorde un prêt à l'Égypte", "", "fr")
     assert excluded(morocco, egypt)
+
+
+def test_a_stop_word_listed_with_its_hamza_is_still_a_stop_word() -> None:
+    found = print_of("نسبة النجاح تبلغ 68 في المائة", "هؤلاء الناجحون", "ar").words
+    assert found and not {"مايه", "ماي", "هولاء"} & found
