@@ -107,10 +107,14 @@ def _single_pass(env: dict[str, str], ids: list[int], mode: str, conn: Any) -> N
     else:
         import cProfile
 
+        from articles.stories.assign import assign
+
         profile = cProfile.Profile()
         profile.enable()
-        for outlet_id in ids:
-            statuses[str(ingest_outlet(outlet_id).status)] += 1
+        for outlet_id in ids:  # as the Celery chain: the fetch, then its stories
+            outcome = ingest_outlet(outlet_id)
+            assign(outcome.article_ids)
+            statuses[str(outcome.status)] += 1
         profile.disable()
         result["profile"] = profile_report(profile)
     result.update(

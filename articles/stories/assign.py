@@ -15,12 +15,11 @@ story, and one staff took out of a story stays alone.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -127,49 +126,54 @@ def file_prints(ids: list[int]) -> Filed:
 
 def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Link]:
     """Pairs (new article, other article, likeness) that report one event."""
-    wanted: dict[int, list[int]] = defaultdict(list)
-    for article_id, p in prints.items():
-        for key in p.index_keys():
-            wanted[key_hash(key)].append(article_id)
-    shared: Counter[tuple[int, int]] = Counter()
     seconds = {i: int(t.timestamp()) for i, t in times.items()}
-    window = int(WINDOW.total_seconds())
-    for hashed, other, published in postings(prints, seconds):
-        for article_id in wanted[hashed]:
-            if other != article_id and abs(published - seconds[article_id]) <= window:
-                # A pair of two new articles is counted once, from its lower id.
-                if other in prints and other < article_id:
-                    continue
-                shared[article_id, other] += 1
-    pairs = sorted(pair for pair, count in shared.items() if count >= MIN_SHARED_KEYS)
+    # A pair of two new articles is compared once, from its lower id.
+    pairs = sorted((a, b) for a, b in candidates(prints, seconds) if not (b in prints and b < a))
     others = {other for _, other in pairs if other not in prints}
     known = {**prints, **stored_prints(others)}
     scored = ((a, b, strength(known[a], known[b])) for a, b in pairs if b in known)
     return [link for link in scored if link[2] > 0]
 
 
-def postings(prints: dict[int, Print], seconds: dict[int, int]) -> Iterable[tuple[int, int, int]]:
-    """The candidate index's rows for the new prints' keys, day by day: each day's
-    keys are looked up within ``WINDOW`` of that day only (a first fetch brings an
-    outlet's last week; its keys need not be read over the whole week and more)."""
+# Rows of (key, article, second) sent to the database in one statement: three
+# parameters each, well under SQLite's 32,766 and PostgreSQL's 65,535.
+CANDIDATE_ROWS = 3000
+
+
+def candidates(prints: dict[int, Print], seconds: dict[int, int]) -> Iterable[tuple[int, int]]:
+    """(new article, other article) pairs that share at least ``MIN_SHARED_KEYS`` index
+    keys and were published within ``WINDOW`` of each other: counted by the database
+    over the candidate index, one indexed range per key of each new article, so that
+    the postings themselves never cross into Python."""
+    chunk: list[tuple[int, int, int]] = []
+    for article_id, p in sorted(prints.items()):
+        keys = [(key_hash(k), article_id, seconds[article_id]) for k in sorted(p.index_keys())]
+        if chunk and len(chunk) + len(keys) > CANDIDATE_ROWS:
+            yield from _shared(chunk)
+            chunk = []
+        chunk += keys  # an article's keys are counted in one statement
+    if chunk:
+        yield from _shared(chunk)
+
+
+def _shared(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    table = connection.ops.quote_name(StoryKey._meta.db_table)
+    # Typed, so that PostgreSQL compares bigints with bigints (and uses the index).
+    values = ", ".join(
+        ["(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"] * len(rows)
+    )
     window = int(WINDOW.total_seconds())
-    days: dict[int, list[int]] = defaultdict(list)
-    for article_id, moment in seconds.items():
-        if article_id in prints:
-            days[moment // 86400].append(article_id)
-    seen: set[tuple[int, int]] = set()
-    for _day, article_ids in sorted(days.items()):
-        keys = sorted({key_hash(k) for a in article_ids for k in prints[a].index_keys()})
-        first = min(seconds[a] for a in article_ids) - window
-        last = max(seconds[a] for a in article_ids) + window
-        for start in range(0, len(keys), 500):
-            rows = StoryKey.objects.filter(
-                key__in=keys[start : start + 500], published__gte=first, published__lte=last
-            ).values_list("key", "article_id", "published")
-            for row in rows:
-                if (row[0], row[1]) not in seen:
-                    seen.add((row[0], row[1]))
-                    yield row
+    # The table name is ours and the window a constant; every value is a parameter.
+    sql = (
+        f"WITH fresh (key, article, published) AS (VALUES {values}) "  # noqa: S608
+        f"SELECT fresh.article, k.article_id FROM fresh JOIN {table} k ON k.key = fresh.key"
+        f" AND k.published BETWEEN fresh.published - {window} AND fresh.published + {window}"
+        " WHERE k.article_id <> fresh.article GROUP BY fresh.article, k.article_id"
+        f" HAVING COUNT(*) >= {MIN_SHARED_KEYS}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return [(int(a), int(b)) for a, b in cursor.fetchall()]
 
 
 def stored_prints(article_ids: Iterable[int]) -> dict[int, Print]:

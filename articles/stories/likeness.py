@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
 from articles.stories.features import COMMON_NUMBERS, Print
@@ -59,31 +60,79 @@ def likeness(a: Print, b: Print) -> float:
     return shared / (na * nb) if shared else 0.0
 
 
+@dataclass(frozen=True)
+class _Said:
+    """What ``excluded`` reads of a print, worked out once per print (a print is
+    compared with every candidate of every report after it)."""
+
+    # Per kind of ``EXCLUSIVE``: the names of that kind, areas left out (countries with
+    # Morocco added, places with the places that contain them), and what the report
+    # is about (its focus) of that kind.
+    named: tuple[frozenset[str], frozenset[str], frozenset[str]]
+    about: tuple[str | None, str | None, str | None]
+    # Its places (areas too), with their containers; its headline's place and country.
+    places: frozenset[str]
+    around: frozenset[str]
+    head_place: str | None
+    head_country: str | None
+    teams: bool
+
+
+@functools.lru_cache(maxsize=8192)
+def _said(p: Print) -> _Said:
+    def first(names: frozenset[str], kind: str) -> str | None:
+        return next((n for n in sorted(names) if n.startswith(kind)), None)
+
+    named = []
+    for kind in EXCLUSIVE:
+        # An area ("the roads of the Atlas", "the Mediterranean coast") does not say
+        # where; Morocco goes without saying in the Moroccan press: the tourists from
+        # France, Spain and Britain are Morocco's.
+        mine = {n for n in p.names if n.startswith(kind) and n not in AREAS}
+        if kind == "country:" and mine:
+            mine.add(HOME)
+        if kind == "place:":  # a town is in its province: "الفنيدق" and "المضيق-الفنيدق"
+            mine = with_containers(mine)
+        named.append(frozenset(mine))
+    places = frozenset(n for n in p.names if n.startswith("place:"))
+    return _Said(
+        named=(named[0], named[1], named[2]),
+        about=(first(p.focus, EXCLUSIVE[0]), first(p.focus, EXCLUSIVE[1]),
+               first(p.focus, EXCLUSIVE[2])),
+        places=places,
+        around=frozenset(with_containers(set(places))),
+        head_place=first(p.head, "place:"),
+        head_country=first(p.head, "country:"),
+        teams=any(n.startswith("team:") for n in p.names),
+    )  # fmt: skip
+
+
 def excluded(a: Print, b: Print) -> bool:
     """Whether the two name different places (countries, teams) and none in common,
     or are each about a place (country, team) the other never names: two crashes in
     two provinces whose injured both went to the same city's hospital; or one's
     headline places a place-bound event where the other never does, or is about a
     foreign country the other never names (``_headlines_apart``, ``_abroad``)."""
-    for kind in EXCLUSIVE:
-        # An area ("the roads of the Atlas", "the Mediterranean coast") does not say
-        # where; Morocco goes without saying in the Moroccan press: the tourists from
-        # France, Spain and Britain are Morocco's.
-        mine = {n for n in a.names if n.startswith(kind) and n not in AREAS}
-        theirs = {n for n in b.names if n.startswith(kind) and n not in AREAS}
-        if kind == "country:" and (mine or theirs):
-            mine, theirs = mine | {HOME}, theirs | {HOME}
+    said_a, said_b = _said(a), _said(b)
+    for k, kind in enumerate(EXCLUSIVE):
+        mine, theirs = said_a.named[k], said_b.named[k]
+        if kind == "country:":  # Morocco goes without saying: said by both, or by none
+            mine, theirs = mine or theirs and HOMELAND, theirs or mine and HOMELAND
         if not (mine and theirs):
             continue
-        if kind == "place:":  # a town is in its province: "الفنيدق" and "المضيق-الفنيدق"
-            mine, theirs = with_containers(mine), with_containers(theirs)
         if not mine & theirs:
             return True
-        about_a = next((n for n in a.focus if n.startswith(kind)), None)
-        about_b = next((n for n in b.focus if n.startswith(kind)), None)
+        about_a, about_b = said_a.about[k], said_b.about[k]
         if about_a and about_b and about_a not in theirs and about_b not in mine:
             return True
-    return _headlines_apart(a, b) or _abroad(a, b) or _abroad(b, a)
+    return (
+        _headlines_apart(a, b, said_a, said_b)
+        or _abroad(a, b, said_a, said_b)
+        or _abroad(b, a, said_b, said_a)
+    )
+
+
+HOMELAND = frozenset({HOME})
 
 
 def named_across(a: Print, b: Print) -> bool:
@@ -122,35 +171,33 @@ PLACE_BOUND = frozenset(
 )  # fmt: skip
 
 
-def _names_place(p: Print, place: str) -> bool:
+def _names_place(p: Print, said: _Said, place: str) -> bool:
     """Whether ``p`` names ``place``, a place inside it or a place that contains it."""
-    if place in p.names:
+    if place in p.names or place in said.around:
         return True
-    mine = {n for n in p.names if n.startswith("place:")}
-    return place in with_containers(mine) or bool(places_within().get(place, frozenset()) & mine)
+    return bool(places_within().get(place, frozenset()) & said.places)
 
 
-def _headlines_apart(a: Print, b: Print) -> bool:
+def _headlines_apart(a: Print, b: Print, said_a: _Said, said_b: _Said) -> bool:
     """Whether two reports of one place-bound event type (a quake, a fire, a crash) each
     say in their headline where it happened, and one of them says a place the other
     never names: "a second quake in two days, this time in Ouarzazate" (which recalls
     Midelt's) and "a quake shakes Midelt" are two quakes."""
     if not a.names & b.names & PLACE_BOUND:
         return False
-    about_a = next((n for n in a.head if n.startswith("place:")), None)
-    about_b = next((n for n in b.head if n.startswith("place:")), None)
+    about_a, about_b = said_a.head_place, said_b.head_place
     if not (about_a and about_b) or about_a in AREAS or about_b in AREAS:
         return False
-    return not (_names_place(b, about_a) and _names_place(a, about_b))
+    return not (_names_place(b, said_b, about_a) and _names_place(a, said_a, about_b))
 
 
-def _abroad(a: Print, b: Print) -> bool:
+def _abroad(a: Print, b: Print, said_a: _Said, said_b: _Said) -> bool:
     """Whether ``a``'s headline says it is about a foreign country (its first country
     is not Morocco) that ``b`` never names: the World Bank's loan "to Mauritania" and
     a report of a new World Bank loan that names no country, which in the Moroccan
     press is Morocco's. Not for sport, where the other side's country is the
     opponent's."""
-    if any(n.startswith("team:") for n in a.names | b.names):
+    if said_a.teams or said_b.teams:
         return False
-    abroad = next((n for n in a.head if n.startswith("country:")), None)
+    abroad = said_a.head_country
     return bool(abroad) and abroad != HOME and abroad not in b.names

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from django.db.models import Count
 from django.utils import timezone
 
+from articles.lib.sql import update_rows
 from articles.models import Article, Story
 from articles.stories.grouping import Spans
 
@@ -81,8 +82,7 @@ def _apply(
             if story_of.get(article_id) != target:
                 moves[target].append(article_id)
                 changed.update(s for s in (story_of.get(article_id), target) if s is not None)
-    for target, article_ids in moves.items():
-        Article.objects.filter(id__in=article_ids).update(story_id=target)
+    update_rows(Article, ("story",), ((target, i) for target, ids in moves.items() for i in ids))
     return changed
 
 

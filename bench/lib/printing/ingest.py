@@ -40,6 +40,17 @@ STAGES = (
     ("      insert_rows", "articles/lib/sql.py", "insert_rows"),
     ("      link_images", "articles/ingest/store.py", "link_images"),
     ("  _record (status + log)", "articles/ingest/feeds.py", "_record"),
+    ("assign (stories, after each fetch)", "articles/stories/assign.py", "assign"),
+    ("  take_turn", "articles/stories/assign.py", "take_turn"),
+    ("  file_prints", "articles/stories/assign.py", "file_prints"),
+    ("    print_article", "articles/stories/assign.py", "print_article"),
+    ("  find_links", "articles/stories/assign.py", "find_links"),
+    ("    candidates (SQL)", "articles/stories/assign.py", "_shared"),
+    ("    stored_prints", "articles/stories/assign.py", "stored_prints"),
+    ("    strength", "articles/stories/likeness.py", "strength"),
+    ("  settle", "articles/stories/settle.py", "settle"),
+    ("  refresh (story summaries)", "articles/stories/summary.py", "refresh"),
+    ("  ContentVersion bump", "articles/models/articles.py", "bump"),
 )
 
 
@@ -59,8 +70,8 @@ def profile_report(profile: Any) -> str:
     )
     out.write(
         "Where the first ingest goes (cProfile cumulative seconds; nested rows are"
-        " parts of the row above;\ncProfile roughly doubles Python-heavy code, so"
-        " read shares, not absolute times):\n"
+        " parts of the row above;\nshares are of ingest_outlet's time; cProfile roughly"
+        " doubles Python-heavy code, so read shares, not absolute times):\n"
     )
     for label, suffix, func in STAGES:
         hits = [
@@ -97,8 +108,8 @@ def profile_report(profile: Any) -> str:
 def print_profiled(profiled: dict[str, Any]) -> None:
     print()
     print(
-        f"cProfile of the sequential first ingest (separate process, pristine "
-        f"database; profiled wall {profiled['wall']:.2f} s, CPU "
+        "cProfile of the sequential first ingest and its story assignment (separate "
+        f"process, pristine database; profiled wall {profiled['wall']:.2f} s, CPU "
         f"{profiled['cpu']:.2f} s, {profiled['statuses']})"
     )
     print(profiled["profile"])

@@ -130,7 +130,8 @@ def print_size(result: dict[str, Any], kind: str) -> None:
     print(
         f"    per assign call (counting pass on a copy, untimed): {statistics.fmean(queries):.1f} "
         f"queries mean ({min(queries)}-{max(queries)}); per new article: "
-        f"{counts.get('postings', 0) / per:.0f} postings read (StoryKey rows in the window), "
+        f"{counts.get('candidates', 0) / per:.1f} candidate pairs from the index (2+ shared "
+        "keys, counted by the database), "
         f"{counts.get('compared', 0) / per:.1f} candidates compared (strength), "
         f"{counts.get('stored_prints', 0) / per:.1f} stored prints loaded, "
         f"{counts.get('linked', 0) / per:.2f} links"
