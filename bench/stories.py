@@ -31,7 +31,7 @@ spawned):
   PostgreSQL the backend's CPU from /proc). Then ``rebuild(since = newest - 7 days)``,
   timed;
 * another child repeats that ingest on the copy under ``CaptureQueriesContext`` with
-  counters wrapped around ``assign.candidates``, ``stored_prints`` and ``strength``
+  counters wrapped around ``assign.candidates`` and ``strength``
   (no timing there): queries per assign call, candidate pairs the index gave,
   candidates compared.
 
@@ -289,19 +289,12 @@ def _count(env: dict[str, str], feeds_dir: Path, conn: Any) -> None:
     from articles.stories import assign as module
 
     counts: Counter[str] = Counter()
-    candidates, stored_prints, strength = (
-        module.candidates, module.stored_prints, module.strength
-    )  # fmt: skip
+    candidates, strength = module.candidates, module.strength
 
     def counted_candidates(*args: Any, **kwargs: Any) -> Any:
         for pair in candidates(*args, **kwargs):
             counts["candidates"] += 1
             yield pair
-
-    def counted_stored(*args: Any, **kwargs: Any) -> Any:
-        found = stored_prints(*args, **kwargs)
-        counts["stored_prints"] += len(found)
-        return found
 
     def counted_same(*args: Any, **kwargs: Any) -> Any:
         counts["compared"] += 1
@@ -310,7 +303,6 @@ def _count(env: dict[str, str], feeds_dir: Path, conn: Any) -> None:
         return linked
 
     module.candidates = counted_candidates  # type: ignore[assignment]
-    module.stored_prints = counted_stored  # type: ignore[assignment]
     module.strength = counted_same  # type: ignore[assignment]
     queries: list[int] = []
     sql: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])

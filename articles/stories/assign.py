@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from articles.lib.sql import insert_rows
@@ -99,12 +98,14 @@ def file_prints(ids: list[int]) -> Filed:
     replaced: list[int] = []
     for article_id, title, summary, body_html, language, published_at, *state in rows:
         staff, story, stored = state
-        found = print_article(title, summary, body_html, language)
-        if stored is not None and stored == dumps(found):
+        text = dumps(print_article(title, summary, body_html, language))
+        if stored is not None and stored == text:
             continue  # filed as it stands
         if stored is not None:
             replaced.append(article_id)
-        prints[article_id], times[article_id] = found, published_at
+        # The print as its stored text reads back: one object for one print, so that
+        # what is worked out once per print (likeness.weights) is found by identity.
+        prints[article_id], times[article_id] = loads(text), published_at
         if staff:
             (placed if story is not None else alone).add(article_id)
     StoryKey.objects.filter(article_id__in=replaced).delete()
@@ -127,11 +128,16 @@ def file_prints(ids: list[int]) -> Filed:
 def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Link]:
     """Pairs (new article, other article, likeness) that report one event."""
     seconds = {i: int(t.timestamp()) for i, t in times.items()}
-    # A pair of two new articles is compared once, from its lower id.
-    pairs = sorted((a, b) for a, b in candidates(prints, seconds) if not (b in prints and b < a))
-    others = {other for _, other in pairs if other not in prints}
-    known = {**prints, **stored_prints(others)}
-    scored = ((a, b, strength(known[a], known[b])) for a, b in pairs if b in known)
+    known = dict(prints)
+    pairs = []
+    for a, b, text in candidates(prints, seconds):
+        if b in prints:
+            if b < a:
+                continue  # a pair of two new articles is compared once, from its lower id
+        else:
+            known.setdefault(b, loads(text))
+        pairs.append((a, b))
+    scored = ((a, b, strength(known[a], known[b])) for a, b in sorted(pairs))
     return [link for link in scored if link[2] > 0]
 
 
@@ -140,11 +146,14 @@ def find_links(prints: dict[int, Print], times: dict[int, datetime]) -> list[Lin
 CANDIDATE_ROWS = 3000
 
 
-def candidates(prints: dict[int, Print], seconds: dict[int, int]) -> Iterable[tuple[int, int]]:
-    """(new article, other article) pairs that share at least ``MIN_SHARED_KEYS`` index
-    keys and were published within ``WINDOW`` of each other: counted by the database
-    over the candidate index, one indexed range per key of each new article, so that
-    the postings themselves never cross into Python."""
+def candidates(
+    prints: dict[int, Print], seconds: dict[int, int]
+) -> Iterable[tuple[int, int, str]]:
+    """(new article, other article, the other's stored print) for the pairs that share
+    at least ``MIN_SHARED_KEYS`` index keys and were published within ``WINDOW`` of
+    each other, but not with an article staff took out of its story (it stays alone).
+    Counted by the database over the candidate index, one indexed range per key of
+    each new article: the postings themselves never cross into Python."""
     chunk: list[tuple[int, int, int]] = []
     for article_id, p in sorted(prints.items()):
         keys = [(key_hash(k), article_id, seconds[article_id]) for k in sorted(p.index_keys())]
@@ -156,32 +165,32 @@ def candidates(prints: dict[int, Print], seconds: dict[int, int]) -> Iterable[tu
         yield from _shared(chunk)
 
 
-def _shared(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
-    table = connection.ops.quote_name(StoryKey._meta.db_table)
+def _shared(rows: list[tuple[int, int, int]]) -> list[tuple[int, int, str]]:
+    quote = connection.ops.quote_name
+    keys, prints, articles = (
+        quote(model._meta.db_table) for model in (StoryKey, StoryPrint, Article)
+    )  # fmt: skip
     # Typed, so that PostgreSQL compares bigints with bigints (and uses the index).
     values = ", ".join(
         ["(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"] * len(rows)
     )
     window = int(WINDOW.total_seconds())
-    # The table name is ours and the window a constant; every value is a parameter.
+    # Table names are ours and the window a constant; every value is a parameter.
     sql = (
-        f"WITH fresh (key, article, published) AS (VALUES {values}) "  # noqa: S608
-        f"SELECT fresh.article, k.article_id FROM fresh JOIN {table} k ON k.key = fresh.key"
+        f"WITH fresh (key, article, published) AS (VALUES {values}), "  # noqa: S608
+        "shared (article, other) AS ("
+        f" SELECT fresh.article, k.article_id FROM fresh JOIN {keys} k ON k.key = fresh.key"
         f" AND k.published BETWEEN fresh.published - {window} AND fresh.published + {window}"
         " WHERE k.article_id <> fresh.article GROUP BY fresh.article, k.article_id"
-        f" HAVING COUNT(*) >= {MIN_SHARED_KEYS}"
+        f" HAVING COUNT(*) >= {MIN_SHARED_KEYS}) "
+        f"SELECT shared.article, shared.other, p.text FROM shared"
+        f" JOIN {prints} p ON p.article_id = shared.other"
+        f" JOIN {articles} a ON a.id = shared.other"
+        " WHERE NOT a.story_by_staff OR a.story_id IS NOT NULL"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row])
-        return [(int(a), int(b)) for a, b in cursor.fetchall()]
-
-
-def stored_prints(article_ids: Iterable[int]) -> dict[int, Print]:
-    """The prints of articles already filed, but not of those staff took out of a
-    story (they stay alone)."""
-    alone = Q(article__story_by_staff=True, article__story__isnull=True)
-    rows = StoryPrint.objects.filter(article_id__in=list(article_ids)).exclude(alone)
-    return {article_id: loads(text) for article_id, text in rows.values_list("article_id", "text")}
+        return [(int(a), int(b), text) for a, b, text in cursor.fetchall()]
 
 
 # Articles stored this long ago without a print lost their task (a worker or broker

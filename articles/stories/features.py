@@ -88,13 +88,17 @@ def _first_of_kinds(names: list[str]) -> frozenset[str]:
 
 
 def _content(found: list[str]) -> frozenset[str]:
-    return frozenset(
-        stem(w)
-        for w in found
-        if len(w) >= MIN_WORD
-        and not STOP_WORDS.intersection((w, canonical(w), bare(w)))
-        and not any(c.isdigit() for c in w)
-    )
+    return frozenset(filter(None, map(_content_stem, found)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _content_stem(word: str) -> str | None:
+    """A content word's stem; None for a stop word, a short word or a figure."""
+    if len(word) < MIN_WORD or any(c.isdigit() for c in word):
+        return None
+    if STOP_WORDS.intersection((word, canonical(word), bare(word))):
+        return None
+    return stem(word)
 
 
 def numbers_in(text: str) -> frozenset[str]:

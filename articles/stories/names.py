@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import Stemmer
@@ -22,6 +22,7 @@ DATA = Path(__file__).with_name("data") / "names.txt"
 PLACES = Path(__file__).with_name("data") / "places.txt"
 KINDS = ("place", "country", "org", "team", "topic")
 MAX_FORM_WORDS = 4
+MEMO_WORDS = 65536
 # Places that are areas, not where an event happens: a mountain range, a sea, a river
 # across provinces. A report about "the Atlas" does not say which province.
 AREAS = frozenset(
@@ -32,6 +33,7 @@ AREAS = frozenset(
 STEMMERS = {"ar": Stemmer.Stemmer("arabic"), "fr": Stemmer.Stemmer("french")}
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """One word's stem: Arabic words without their article first (the stemmer would
     read the ب of "بطالة" as a prefix only when the article is gone, either way)."""
@@ -50,15 +52,23 @@ class Lexicon:
     name_starts: frozenset[str] = frozenset()
     topic_starts: frozenset[str] = frozenset()
     topic_words: frozenset[str] = frozenset()
+    # word -> its topic form, as read so far.
+    forms: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def _topic_form(self, word: str) -> str:
         """A word's stem, or the stem of the word without a one-letter prefix when only
         that is a topic's word: "لأطباء", "بإضراب" (the stemmer keeps some prefixes)."""
-        found = stem(word)
-        if found in self.topic_words:
-            return found
-        plain = stem(bare(word))
-        return plain if plain in self.topic_words else found
+        known = self.forms.get(word)
+        if known is None:
+            found = stem(word)
+            if found not in self.topic_words:
+                plain = stem(bare(word))
+                found = plain if plain in self.topic_words else found
+            # Words come back report after report (a memo, bounded by a reset).
+            if len(self.forms) >= MEMO_WORDS:
+                self.forms.clear()
+            known = self.forms[word] = found
+        return known
 
     def find(self, found: Sequence[str]) -> list[str]:
         """The ids named in a text's normalised words, longest match first: names in

@@ -46,7 +46,6 @@ STAGES = (
     ("    print_article", "articles/stories/assign.py", "print_article"),
     ("  find_links", "articles/stories/assign.py", "find_links"),
     ("    candidates (SQL)", "articles/stories/assign.py", "_shared"),
-    ("    stored_prints", "articles/stories/assign.py", "stored_prints"),
     ("    strength", "articles/stories/likeness.py", "strength"),
     ("  settle", "articles/stories/settle.py", "settle"),
     ("  refresh (story summaries)", "articles/stories/summary.py", "refresh"),

@@ -133,7 +133,6 @@ def print_size(result: dict[str, Any], kind: str) -> None:
         f"{counts.get('candidates', 0) / per:.1f} candidate pairs from the index (2+ shared "
         "keys, counted by the database), "
         f"{counts.get('compared', 0) / per:.1f} candidates compared (strength), "
-        f"{counts.get('stored_prints', 0) / per:.1f} stored prints loaded, "
         f"{counts.get('linked', 0) / per:.2f} links"
     )
     print(
