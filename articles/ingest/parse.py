@@ -23,7 +23,7 @@ from articles.ingest.pictures import entry_images, prepare_images
 from articles.ingest.repair import read_feed
 from articles.lib.dates import dated
 from articles.lib.html import clean_html
-from articles.lib.text import plain_text
+from articles.lib.text import has_readable_word, plain_text
 from articles.lib.urls import canonical_url, http_url
 
 logger = logging.getLogger(__name__)
@@ -175,7 +175,11 @@ def _normalise_entry(
     body_html = clean_html(prepare_images(body_source, base), base, content_images)
     # A summary is a few hundred characters: no need to strip a whole article for it.
     summary = plain_text(summary_source[: MAX_SUMMARY_LENGTH * 8], MAX_SUMMARY_LENGTH)
-    if not title:
+    if not has_readable_word(summary):
+        summary = ""
+    # A title with no word to read ("&lol9;", zero-width spaces) is a blank one: the
+    # summary's start stands for it, else the address.
+    if not has_readable_word(title):
         title = plain_text(summary, 120) or url[:MAX_TITLE_LENGTH]
     author = _author(raw)
     categories = _categories(get("tags"))

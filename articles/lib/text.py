@@ -49,6 +49,20 @@ def plain_text(value: str | None, max_length: int | None = None) -> str:
     return text
 
 
+# What html.unescape leaves of a reference it does not know ("&lol9;", an entity the
+# feed's own DTD declared, which we never expand): markup, not words.
+UNKNOWN_REFERENCE = re.compile(r"&#?[A-Za-z0-9]+;?")
+
+
+def has_readable_word(text: str) -> bool:
+    """True when ``text`` (plain text) holds a letter or a digit outside unknown
+    character references: "&lol9;" alone, "…" or "- -" is no title to show."""
+    if not text:
+        return False
+    words = UNKNOWN_REFERENCE.sub(" ", text) if "&" in text else text
+    return any(unicodedata.category(ch)[0] in "LN" for ch in words)
+
+
 @functools.lru_cache(maxsize=4096)
 def normalize_label(label: str) -> str:
     """Comparable form of a section label: 'الرياضة ' and 'رياضة' meet, as do 'Économie'

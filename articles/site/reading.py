@@ -167,7 +167,6 @@ def article_body(request: HttpRequest, article: Article) -> str:
     images = BodyImages(
         by_url={link.image.url: link.image for link in article.pictures[1:]},
         placeholder_src=static("img/hidden.svg"),
-        placeholder_alt=gettext("صورة محجوبة بعد بلاغات القراء"),
         report_href=lambda image: f"{image_report_path(image.pk, language)}?{back}",
         report_text=gettext("الإبلاغ عن الصورة"),
     )
@@ -221,6 +220,18 @@ def related_articles(article: Article, size: int = RELATED_COUNT) -> list[Card]:
     candidates.sort(key=lambda a: a.outlet_id == article.outlet_id)  # stable: keeps recency
     shown = {article.story_id} if article.story_id is not None else set()
     return fold(with_images(candidates[: size * 2]), shown=shown)[:size]
+
+
+DESCRIPTION_LENGTH = 200
+
+
+def article_description(article: Article) -> str:
+    """The page's meta description: the summary, else the start of the body, else the
+    headline and its outlet. Never empty, or search engines make up their own."""
+    text = article.summary or body_text(article.body_html[: DESCRIPTION_LENGTH * 20])
+    if not text:
+        text = f"{article.title} - {article.outlet.display_name}"
+    return text
 
 
 def news_article_data(article: Article, url: str, image_url: str) -> dict[str, Any]:

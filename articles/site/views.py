@@ -58,6 +58,7 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
         "canonical_url": canonical_url,
         "lead_url": lead_url,
         "structured_data": reading.news_article_data(article, canonical_url, lead_url),
+        "description": reading.article_description(article),
     }
     return render(request, "articles/article.html", context)
 

@@ -143,7 +143,11 @@ def draw_card(
 ) -> SafeString:
     """One item of a list (``articles.site.cards.Card``): its picture, headline, outlet
     and time, and the other outlets of its story; a search ``result`` puts its
-    highlighted title and snippet in. Every value escaped as the template did."""
+    highlighted title and snippet in. Every value escaped as the template did.
+
+    Only the feed's own text (headline, snippet) takes its own direction (``dir="auto"``);
+    the byline, its date and our labels follow the page's, or a date under a French
+    headline on an Arabic page would read backwards ("28 2025 دجنبر")."""
     article, url = card.article, _esc(card.url)
     outlet = article.outlet
     link = card.link
@@ -152,14 +156,14 @@ def draw_card(
     published = article.published_at
     snippet = getattr(result, "snippet", None) if result else None
     snippet = (
-        f'<p class="story-snippet" lang="{_esc(article.language)}">{_esc(snippet)}</p>'
+        f'<p class="story-snippet" dir="auto" lang="{_esc(article.language)}">{_esc(snippet)}</p>'
         if snippet
         else ""
     )
     return mark_safe(  # noqa: S308 (data escaped; our translations as {% translate %} leaves them)
         f'<article class="story{" story-lead" if lead else ""}">\n  {media}\n'
-        '  <div class="story-text" dir="auto">\n'
-        f'    <h3 class="story-title" lang="{_esc(card.language)}">'
+        '  <div class="story-text">\n'
+        f'    <h3 class="story-title" dir="auto" lang="{_esc(card.language)}">'
         f'<a href="{url}">{title}</a></h3>\n'
         f'    <p class="byline"><a href="{_esc(outlet.get_absolute_url())}">'
         f"<bdi>{_esc(outlet.display_name)}</bdi></a> · "
@@ -187,7 +191,7 @@ def _card_media(context: dict[str, Any], image: Any, url: str, lead: bool, eager
     if image.is_hidden:
         inner = (
             f'<img class="hidden-image" src="{_esc(static("img/hidden.svg"))}" {size}'
-            f' alt="{_("صورة محجوبة بعد بلاغات القراء")}" loading="lazy">'
+            f' alt="{_esc(image.hidden_reason)}" loading="lazy">'
         )
     else:
         src = (image.copy if lead else image.thumbnail).url

@@ -205,9 +205,13 @@ def test_ticker_never_shows_a_blank_headline(
             f"<link>https://example.ma/blank/{i}</link><pubDate>{published}</pubDate></item>"
         )
     ingest_bytes(outlet, RSS.format(items="".join(items)).encode("utf-8"))
+    # Ingest reads a title with no word as a blank one (the summary's start or the
+    # address stands for it); rows stored before that still hold them, as does
+    # whitespace the feed path trims away: the ticker must skip them too.
+    for i, title in enumerate(BLANK_TITLES):
+        Article.objects.filter(outlet=outlet, key=f"blank-{i}").update(title=title)
     stored = set(Article.objects.values_list("title", flat=True))
     assert "\u200b\u200b" in stored and "\u00ad" in stored, stored  # the test means something
-    # Whitespace the feed path trims away, stored directly: the ticker must skip it too.
     Article.objects.filter(title="\u00ad").update(title=" \u2003\t ")
     ContentVersion.objects.bump()
 

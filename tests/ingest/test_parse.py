@@ -561,3 +561,37 @@ def test_overlong_urls_are_dropped_not_stored(make_outlet) -> None:
     assert [link.image.url for link in ArticleImage.objects.filter(article=article)] == [
         "https://example.ma/ok.jpg"
     ]
+
+
+# --- titles with no word to read --------------------------------------------------
+
+WORDLESS_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE rss [
+ <!ENTITY lol "lol">
+ <!ENTITY lol9 "&lol;&lol;">
+]>
+<rss version="2.0"><channel><title>x</title><link>https://example.ma/</link>
+<description>x</description>
+<item><title>&lol9;</title><link>https://example.ma/a/1</link><description>&lol9;</description></item>
+<item><title>&lol9;</title><link>https://example.ma/a/2</link>
+<description>ملخص يقرأ مكان العنوان</description></item>
+<item><title>\u200b\u200c&#8230;</title><link>https://example.ma/a/3</link>
+<description>Un résumé lisible</description></item>
+<item><title>AT&amp;T &amp; Maroc Telecom 2030</title><link>https://example.ma/a/4</link></item>
+</channel></rss>
+"""
+
+
+def test_a_title_with_no_readable_word_is_treated_like_a_blank_one() -> None:
+    """An entity the feed's DTD declares is never expanded: feedparser leaves "&lol9;"
+    as text. Shown as a headline it reads as markup; it is no title, so the summary's
+    start stands for it, else the address (and a wordless summary is no summary)."""
+    feed = parse_feed(WORDLESS_FEED.encode(), url="https://example.ma/feed", fetched_at=FETCHED_AT)
+
+    titles = {entry.url: (entry.title, entry.summary) for entry in feed.entries}
+    assert titles == {
+        "https://example.ma/a/1": ("https://example.ma/a/1", ""),
+        "https://example.ma/a/2": ("ملخص يقرأ مكان العنوان", "ملخص يقرأ مكان العنوان"),
+        "https://example.ma/a/3": ("Un résumé lisible", "Un résumé lisible"),
+        "https://example.ma/a/4": ("AT&T & Maroc Telecom 2030", ""),
+    }
