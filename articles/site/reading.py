@@ -167,6 +167,7 @@ def article_body(request: HttpRequest, article: Article) -> str:
     images = BodyImages(
         by_url={link.image.url: link.image for link in article.pictures[1:]},
         placeholder_src=static("img/hidden.svg"),
+        placeholder_alt=gettext("صورة محجوبة بعد بلاغات القراء"),
         report_href=lambda image: f"{image_report_path(image.pk, language)}?{back}",
         report_text=gettext("الإبلاغ عن الصورة"),
     )
