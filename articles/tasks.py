@@ -14,6 +14,7 @@ from articles.fulltext import pages
 from articles.images import copy
 from articles.ingest import feeds
 from articles.moderation.files import repair_copies
+from articles.reads import flush
 from articles.stories import assign
 
 COPY_RETRY_BASE_SECONDS = 60
@@ -101,6 +102,13 @@ def repair_image_copies() -> int:
     """Files of images moderated in the last day follow their visibility (a move that
     failed after its commit is put right here)."""
     return repair_copies()
+
+
+@shared_task(ignore_result=True, soft_time_limit=50, time_limit=60)
+def flush_reads() -> int:
+    """The read counters in the cache into the daily counts table (articles.reads), old
+    counts and salts deleted: every minute, so pages show what was read a minute ago."""
+    return flush.flush()
 
 
 @shared_task(**AT_LEAST_ONCE, soft_time_limit=90, time_limit=120, max_retries=0)

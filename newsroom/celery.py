@@ -12,4 +12,5 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "schedule-due-sources": {"task": "articles.tasks.schedule_due_sources", "schedule": 60.0},
     "repair-image-copies": {"task": "articles.tasks.repair_image_copies", "schedule": 600.0},
+    "flush-reads": {"task": "articles.tasks.flush_reads", "schedule": 60.0},
 }

@@ -164,6 +164,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
+CACHES: dict[str, dict[str, object]]
 if CACHE_URL:
     CACHES = {
         "default": {
@@ -171,8 +172,18 @@ if CACHE_URL:
             "LOCATION": CACHE_URL,
         }
     }
+    CACHES["reads"] = dict(CACHES["default"])  # the read counters (articles.reads)
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The read counters (articles.reads): the web process counts and the worker
+        # flushes, so they need a cache both see; a folder under var/ on a laptop.
+        "reads": {
+            "BACKEND": "articles.lib.filecache.LockedFileCache",
+            "LOCATION": str(VAR_DIR / "reads"),
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
     # django-axes counts sign-in failures in the cache: one process (runserver on a
     # laptop) counts right in local memory; several processes need the shared cache.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
@@ -241,6 +252,8 @@ PAGE_MAX_AGE_SECONDS = env_int("PAGE_MAX_AGE_SECONDS", 60)
 # reports count them) in each window; 0 turns the limit off.
 API_RATE_LIMIT = env_int("API_RATE_LIMIT", 120)
 API_RATE_WINDOW_SECONDS = env_int("API_RATE_WINDOW_SECONDS", 60)
+# "Most read" (articles.reads, docs/privacy.md): daily counts kept this many days.
+READS_KEEP_DAYS = env_int("READS_KEEP_DAYS", 7)
 CONTENT_VERSION_RECHECK_SECONDS = float(os.environ.get("CONTENT_VERSION_RECHECK_SECONDS", "1"))
 
 

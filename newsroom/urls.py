@@ -10,7 +10,7 @@ from django.views.static import serve
 
 from articles.admin import views as admin_views
 from articles.api.routes import api, missing
-from articles.site import views
+from articles.site import reads, views
 from articles.site.cache import cached_page
 from articles.site.sitemaps import SITEMAPS
 
@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api(?:/.*)?$", missing),
+    path("read/", reads.count_read, name="count-read"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon),
     path(

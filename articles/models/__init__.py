@@ -37,6 +37,7 @@ from articles.models.outlets import (
     validate_outlet_slug,
 )
 from articles.models.pages import PageHost
+from articles.models.reads import DailyReads, ReadingSalt
 from articles.models.search import SearchEntry
 from articles.models.stories import Story, StoryKey, StoryPrint, StoryTurn
 
@@ -50,6 +51,7 @@ __all__ = [
     "SectionAlias",
     "ContentVersion",
     "ContentVersionManager",
+    "DailyReads",
     "FetchLog",
     "FullTextStatus",
     "Image",
@@ -59,6 +61,7 @@ __all__ = [
     "ModerationEvent",
     "ModerationState",
     "PageHost",
+    "ReadingSalt",
     "ReportReason",
     "ReviewQueueImage",
     "SearchEntry",

@@ -25,9 +25,9 @@ class Language(models.TextChoices):
 # address of a page, a file or a language prefix.
 RESERVED_SLUGS = frozenset(
     {"about", "admin", "api", "ar", "favicon.ico", "feed", "feeds", "fr", "i18n", "images",
-     "image", "login", "logout", "media", "outlets", "report", "robots.txt", "rss",
-     "search", "section", "sections", "sitemap", "sitemap.xml", "static", "en", "story",
-     "stories"}
+     "image", "login", "logout", "media", "outlets", "read", "reads", "report",
+     "robots.txt", "rss", "search", "section", "sections", "sitemap", "sitemap.xml",
+     "static", "en", "story", "stories"}
 )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Outlet, Section
 from articles.search.words import parse_query
-from articles.site import front, reading, stories
+from articles.site import front, reading, reads, stories
 from articles.site.cache import cached, cached_page
 from articles.site.cards import fold
 from articles.site.forms import SearchForm
@@ -34,7 +34,8 @@ from articles.site.forms import SearchForm
 def home(request: HttpRequest) -> HttpResponse:
     # Built only when the rendered blocks are not in the fragment cache (home.html).
     blocks = SimpleLazyObject(front.home_blocks)
-    return render(request, "articles/home.html", {"blocks": blocks})
+    most_read = SimpleLazyObject(reads.most_read)
+    return render(request, "articles/home.html", {"blocks": blocks, "most_read": most_read})
 
 
 @require_safe
@@ -55,6 +56,7 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
         "body": reading.article_body(request, article),
         "related": reading.related_articles(article),
         "coverage": stories.coverage(article),
+        "most_read": reads.most_read(),
         "canonical_url": canonical_url,
         "lead_url": lead_url,
         "structured_data": reading.news_article_data(article, canonical_url, lead_url),
