@@ -1,5 +1,15 @@
+from axes import apps as axes_apps
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+class SignInThrottleConfig(axes_apps.AppConfig):  # type: ignore[misc]
+    """django-axes under an Arabic name: its app has none, so the admin's index showed
+    "AXES" above its sign-in records. (Named in INSTALLED_APPS instead of "axes"; not
+    this module's default, which stays ArticlesConfig for "articles".)"""
+
+    default = False
+    verbose_name = _("حماية تسجيل الدخول")
 
 
 class ArticlesConfig(AppConfig):

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "csp",
-    "axes",
+    "articles.apps.SignInThrottleConfig",  # django-axes, with an Arabic name
     # The API's documentation page (Swagger UI) from our own static files, not a CDN.
     "ninja",
     "articles",

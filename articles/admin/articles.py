@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from articles.admin.base import FROM_ADMIN, ChangesWhatReadersSee, KeepsOldLookups, staff
+from articles.admin.words import counted
 from articles.fulltext import pages
 from articles.models import (
     Article,
@@ -63,7 +64,7 @@ class ArticleAdmin(KeepsOldLookups, ChangesWhatReadersSee):
         if article.fulltext_status == FullTextStatus.NONE:
             return "—"
         return format_html(
-            '<span class="fulltext fulltext-{}">{}</span> <code>{}</code>',
+            '<span class="fulltext fulltext-{}">{}</span> <code dir="ltr">{}</code>',
             article.fulltext_status,
             article.get_fulltext_status_display(),
             article.fulltext_code,
@@ -76,13 +77,15 @@ class ArticleAdmin(KeepsOldLookups, ChangesWhatReadersSee):
         skipped = queryset.count() - len(ids)
         if ids:
             self.message_user(
-                request, _("طُلب استخراج النص الكامل لـ %(n)d مقال.") % {"n": len(ids)},
+                request, _("طُلب استخراج النص الكامل: %(articles)s.")
+                % {"articles": counted("articles.article", len(ids))},
                 messages.SUCCESS,
             )  # fmt: skip
         if skipped:
             self.message_user(
                 request,
-                _("تُرك %(n)d مقال: النص الكامل غير مفعّل لمصدره أو لا رابط له.") % {"n": skipped},
+                _("تُرك %(articles)s: النص الكامل غير مفعّل لمصدره أو لا رابط له.")
+                % {"articles": counted("articles.article", skipped)},
                 messages.WARNING,
             )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -30,10 +31,32 @@ def staff(request: HttpRequest) -> User:
     return request.user
 
 
+# What staff read and type left to right on an Arabic page: addresses, slugs, codes, CSS
+# selectors, e-mail addresses. Laid out right to left, "https://www.goud.ma/feed/" reads
+# "/https://www.goud.ma/feed". Inputs of these types (and a page's ``ltr_fields``) get
+# dir="ltr"; values shown as text are isolated left to right by static/css/admin.css.
+LTR_FIELD_TYPES = (models.URLField, models.SlugField, models.EmailField)
+
+
+class LeftToRight:
+    """Mixed into a ModelAdmin or an inline: its address, slug and e-mail inputs, and
+    the fields named in ``ltr_fields`` (selectors, codes), are typed left to right."""
+
+    ltr_fields: tuple[str, ...] = ()
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and (
+            isinstance(db_field, LTR_FIELD_TYPES) or db_field.name in self.ltr_fields
+        ):
+            field.widget.attrs["dir"] = "ltr"
+        return field
+
+
 FROM_ADMIN = "admin"  # a ModerationEvent's "why" for actions taken in admin
 
 
-class ChangesWhatReadersSee(admin.ModelAdmin):  # type: ignore[type-arg]
+class ChangesWhatReadersSee(LeftToRight, admin.ModelAdmin):  # type: ignore[type-arg]
     """Admin edits change reader pages: they bump the content version like ingest does."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from articles.admin.base import FROM_ADMIN, staff
+from articles.admin.words import counted
 from articles.models import (
     Article,
     Image,
@@ -178,27 +179,28 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         images = list(queryset)
         for image in images:
             act(image, staff(request), FROM_ADMIN)
-        self.message_user(request, done % {"n": len(images)}, messages.SUCCESS)
+        said = done % {"images": counted("articles.image", len(images))}
+        self.message_user(request, said, messages.SUCCESS)
 
     @admin.action(description=_("احجب الصور المختارة (ومثيلاتها)"))
     def hide_images(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
-        self._each(request, queryset, visibility.hide, _("حُجبت %(n)d صورة."))
+        self._each(request, queryset, visibility.hide, _("حُجبت %(images)s."))
 
     @admin.action(description=_("أعد الصور المختارة (وتحصينها من الحجب التلقائي)"))
     def restore_images(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
-        self._each(request, queryset, visibility.restore, _("أعيدت %(n)d صورة."))
+        self._each(request, queryset, visibility.restore, _("أعيدت %(images)s."))
 
     @admin.action(description=_("ارفض بلاغات الصور المختارة"))
     def dismiss_reports(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
-        self._each(request, queryset, visibility.dismiss, _("رُفضت بلاغات %(n)d صورة."))
+        self._each(request, queryset, visibility.dismiss, _("رُفضت بلاغات %(images)s."))
 
     @admin.action(description=_("ارفع التحصين عن الصور المختارة"))
     def lift_immunity(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
-        self._each(request, queryset, visibility.lift_immunity, _("رُفع تحصين %(n)d صورة."))
+        self._each(request, queryset, visibility.lift_immunity, _("رُفع تحصين %(images)s."))
 
     @admin.action(description=_("علّم الصور المختارة كمراجعة"))
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
-        self._each(request, queryset, visibility.mark_reviewed, _("روجعت %(n)d صورة."))
+        self._each(request, queryset, visibility.mark_reviewed, _("روجعت %(images)s."))
 
     @admin.action(description=_("أعد نسخ الصور المختارة"))
     def copy_again(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
@@ -206,7 +208,8 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         queryset.filter(id__in=ids).update(status=Image.Status.PENDING, attempts=0)
         for image_id in ids:
             copy_image.delay_on_commit(image_id)
-        self.message_user(request, _("طُلب نسخ %(n)d صورة.") % {"n": len(ids)}, messages.SUCCESS)
+        asked = _("طُلب نسخ %(images)s.") % {"images": counted("articles.image", len(ids))}
+        self.message_user(request, asked, messages.SUCCESS)
 
 
 @admin.register(ReviewQueueImage)
@@ -217,6 +220,8 @@ class ReviewQueueAdmin(ImageAdmin):
     list_display = ["preview", "report_count", "last_reported_at", "hidden_at", "outlets",
                     "hidden_together"]  # fmt: skip
     list_filter = [ReasonFilter, OutletFilter]
+    # With nothing to review, the page says so (Django's list would show no row at all).
+    change_list_template = "admin/articles/reviewqueueimage/change_list.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Image]:
         queue = queue_of_review(super().get_queryset(request))

@@ -4,6 +4,8 @@ sections, fetch log and page hosts.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from articles.admin.base import ChangesWhatReadersSee, KeepsOldLookups
+from articles.admin.words import counted
 from articles.fulltext import pages
 from articles.models import (
     ContentVersion,
@@ -89,6 +92,7 @@ class OutletAdmin(ChangesWhatReadersSee):
     list_filter = ["status", "language", HealthFilter, "last_status", "full_text"]
     search_fields = ["name", "name_latin", "slug", "feed_url"]
     prepopulated_fields = {"slug": ["name_latin"]}
+    ltr_fields = ("body_selector", "drop_selector")
     readonly_fields = [
         "etag",
         "last_modified",
@@ -174,7 +178,7 @@ class OutletAdmin(ChangesWhatReadersSee):
                 outlet.get_last_status_display(),
             )
         return format_html(
-            '<span class="health health-error" title="{}">✗ <code>{}</code> ×{}</span>',
+            '<span class="health health-error" title="{}">✗ <code dir="ltr">{}</code> ×{}</span>',
             _("إخفاقات متتالية"),
             outlet.last_error_code,
             outlet.consecutive_failures,
@@ -187,7 +191,8 @@ class OutletAdmin(ChangesWhatReadersSee):
             fetch_outlet.delay_on_commit(outlet.id)
             count += 1
         queryset.active().update(next_fetch_at=timezone.now())  # type: ignore[attr-defined]
-        self.message_user(request, _("طُلب جلب %(n)d مصدر.") % {"n": count}, messages.SUCCESS)
+        asked = _("طُلب جلب %(outlets)s.") % {"outlets": counted("articles.outlet", count)}
+        self.message_user(request, asked, messages.SUCCESS)
 
     @admin.action(description=_("أعد استخراج النص الكامل لأحدث مقالات المصادر المختارة"))
     def rerun_full_text(self, request: HttpRequest, queryset: QuerySet[Outlet]) -> None:
@@ -205,7 +210,8 @@ class OutletAdmin(ChangesWhatReadersSee):
             )
         if ids:
             self.message_user(
-                request, _("طُلب استخراج النص الكامل لـ %(n)d مقال.") % {"n": len(ids)},
+                request, _("طُلب استخراج النص الكامل: %(articles)s.")
+                % {"articles": counted("articles.article", len(ids))},
                 messages.SUCCESS,
             )  # fmt: skip
 
@@ -222,9 +228,20 @@ class OutletAdmin(ChangesWhatReadersSee):
 
 @admin.register(Section)
 class SectionAdmin(ChangesWhatReadersSee):
-    list_display = ["name", "name_fr", "slug", "position"]
+    list_display = ["name", "name_fr", "address", "position"]
     list_editable = ["position"]
     inlines = [SectionAliasInline]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "slug":
+            # The model's field has no Arabic name (its migrations' state would change).
+            field.label = _("المعرّف")
+        return field
+
+    @admin.display(description=_("المعرّف"), ordering="slug")
+    def address(self, section: Section) -> str:
+        return format_html('<bdi dir="ltr">{}</bdi>', section.slug)
 
 
 @admin.register(FetchLog)

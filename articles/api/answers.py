@@ -9,7 +9,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from articles.models import Article, Image, Outlet, Section
 from articles.site.body import BodyImages, render_body
@@ -55,7 +54,6 @@ def article_detail(request: HttpRequest, article: Article) -> dict[str, Any]:
     images = BodyImages(
         by_url={link.image.url: link.image for link in article.pictures[1:]},
         placeholder_src=absolute(request, static("img/hidden.svg")),
-        placeholder_alt=gettext("صورة محجوبة بعد بلاغات القراء"),
         copy_url=lambda image: absolute(request, image.copy.url),
     )
     body = render_body(article.body_html, images) if article.body_html else ""

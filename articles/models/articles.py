@@ -52,7 +52,7 @@ class Article(models.Model):
     # Columns keep their first names (source_id, category_id): renamed in code only.
     outlet = models.ForeignKey(
         Outlet, on_delete=models.CASCADE, related_name="articles",
-        db_column="source_id", verbose_name="source",  # old names kept
+        db_column="source_id", verbose_name=_("source"),  # old names kept (in the state)
     )  # fmt: skip
     key = models.CharField(
         _("المفتاح"), max_length=255, help_text=_("guid أو الرابط القانوني، فريد لكل مصدر")

@@ -50,6 +50,20 @@ class Visibility(models.TextChoices):
 
 HIDDEN = (Visibility.AUTO_HIDDEN, Visibility.STAFF_HIDDEN)
 
+# What the placeholder tells readers: why the picture is really hidden. Automatic hiding
+# follows readers' reports; staff hide for reasons of their own (rights, a wrong picture),
+# and a look-alike takes the visibility of the picture it was hidden with.
+HIDDEN_REASONS = {
+    Visibility.AUTO_HIDDEN: _("صورة محجوبة بعد بلاغات القراء"),
+    Visibility.STAFF_HIDDEN: _("صورة حجبها فريق التحرير"),
+}
+
+
+def hidden_reason(visibility: str) -> str:
+    """The placeholder's words for a picture of ``visibility`` (empty if it is shown)."""
+    reason = HIDDEN_REASONS.get(visibility)  # type: ignore[call-overload]
+    return str(reason) if reason is not None else ""
+
 
 class Image(models.Model):
     """One row per image URL, shared by every article that uses it, and our copy of it.
@@ -136,6 +150,10 @@ class Image(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.visibility in HIDDEN
+
+    @property
+    def hidden_reason(self) -> str:
+        return hidden_reason(self.visibility)
 
     @property
     def is_shown(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.models.articles import Article
@@ -92,7 +92,9 @@ class ModerationEvent(models.Model):
 
     def __str__(self) -> str:
         who = self.actor or _("تلقائي")
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()} ({who})"
+        # Casablanca's time in the site's format, as every time staff read in admin.
+        when = formats.date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return f"{self.get_action_display()}، {when} ({who})"
 
 
 class ModerationState(models.Model):

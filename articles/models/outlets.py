@@ -7,9 +7,9 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -53,7 +53,18 @@ def outlet_path(slug: str, language: str | None) -> str:
 
 class OutletQuerySet(models.QuerySet["Outlet"]):
     def active(self) -> OutletQuerySet:
+        """Outlets the scheduler fetches. A fetch state, not what readers are shown:
+        reader pages list ``listed()``."""
         return self.filter(status=Outlet.Status.ACTIVE)
+
+    def listed(self) -> OutletQuerySet:
+        """The outlets readers see in lists (the outlets page, the home page's block, the
+        menu, the sitemap): every outlet that has an article readers can see, and every
+        active one (it will have some soon). Pausing an outlet stops its fetching only:
+        its articles stay on the site, so its name stays in the lists beside them."""
+        articles = self.model._meta.get_field("articles").related_model
+        shown = articles.objects.filter(outlet=OuterRef("pk"), hidden=False)  # type: ignore[union-attr]
+        return self.filter(Q(status=Outlet.Status.ACTIVE) | Exists(shown))
 
     def due(self, now: datetime) -> OutletQuerySet:
         """Active outlets whose next fetch time has come and that nobody holds a lease on."""
@@ -196,6 +207,11 @@ class Section(models.Model):
         return self.name
 
 
+# The outlet and section keys of the older tables keep their first English verbose names,
+# so Django's migration state is unchanged; as lazy msgids, locale/ar gives them their
+# Arabic names (admin showed "SOURCE" and "CATEGORY" as column titles).
+
+
 class SectionAlias(models.Model):
     """A category label as an outlet writes it, mapped onto a canonical section.
 
@@ -205,11 +221,11 @@ class SectionAlias(models.Model):
 
     section = models.ForeignKey(
         Section, on_delete=models.CASCADE, related_name="aliases",
-        db_column="category_id", verbose_name="category",  # old names kept
+        db_column="category_id", verbose_name=_("category"),  # old names kept (in the state)
     )  # fmt: skip
     outlet = models.ForeignKey(
         Outlet, on_delete=models.CASCADE, null=True, blank=True, related_name="section_aliases",
-        db_column="source_id", verbose_name="source",  # old names kept
+        db_column="source_id", verbose_name=_("source"),  # old names kept (in the state)
     )  # fmt: skip
     label = models.CharField(_("التسمية"), max_length=200)
 
@@ -237,7 +253,7 @@ class FetchLog(models.Model):
 
     outlet = models.ForeignKey(
         Outlet, on_delete=models.CASCADE, related_name="fetch_logs",
-        db_column="source_id", verbose_name="source",  # old names kept
+        db_column="source_id", verbose_name=_("source"),  # old names kept (in the state)
     )  # fmt: skip
     started_at = models.DateTimeField(_("البداية"))
     duration_ms = models.PositiveIntegerField(_("المدة (مللي ثانية)"), default=0)
@@ -261,4 +277,8 @@ class FetchLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.outlet} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+        # As staff read times everywhere in admin: Casablanca's, in the site's format.
+        started = formats.date_format(timezone.localtime(self.started_at), "DATETIME_FORMAT")
+        return _("جلب %(outlet)s، %(time)s: %(status)s") % {
+            "outlet": self.outlet, "time": started, "status": self.get_status_display()
+        }

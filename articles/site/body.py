@@ -42,7 +42,6 @@ class BodyImages:
 
     by_url: Mapping[str, Image]
     placeholder_src: str = ""
-    placeholder_alt: str = ""
     report_href: Callable[[Image], str] | None = None
     report_text: str = ""
     copy_url: Callable[[Image], str] = _copy_path
@@ -96,10 +95,11 @@ def _show_placeholder(img: lxml.html.HtmlElement, image: Image, shown: BodyImage
          "height": str(image.copy_height), "alt": "", "class": "hidden-image",
          "loading": "lazy"}
     )  # fmt: skip
-    # The reason is shown on the placeholder, as for a hidden lead.
+    # The reason (readers' reports or staff's decision) is shown on the placeholder, as
+    # for a hidden lead.
     box = lxml.html.Element("span", {"class": "hidden-image-box"})
     label = lxml.html.Element("span", {"class": "hidden-image-label"})
-    label.text = shown.placeholder_alt
+    label.text = image.hidden_reason
     img.addprevious(box)
     box.tail, img.tail = img.tail, None
     box.append(img)

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils.translation import get_language
 
 from articles.models import HIDDEN, Article, ArticleImage, Image, Story, outlet_path
+from articles.models.images import hidden_reason
 from articles.stories.ranking import Report, one_per_outlet, report_of, story_outlets
 
 
@@ -140,6 +141,7 @@ class Picture:
     thumbnail: File
     thumbnail_width: int | None
     thumbnail_height: int | None
+    hidden_reason: str = ""  # what the placeholder says, for a hidden one
 
     @property
     def image(self) -> Picture:
@@ -217,8 +219,9 @@ def add_pictures(found: Iterable[Item]) -> None:
             continue
         hidden = visibility in HIDDEN
         picture = Picture(
-            image_id, hidden, File(copy, storage), cw, ch, File(thumb, storage), tw, th
-        )
+            image_id, hidden, File(copy, storage), cw, ch, File(thumb, storage), tw, th,
+            hidden_reason(visibility),
+        )  # fmt: skip
         for item in by_id[article_id]:
             if not item.pictures:
                 item.pictures.append(picture)

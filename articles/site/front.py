@@ -70,7 +70,7 @@ def home_blocks(now: datetime | None = None) -> HomeBlocks:
         for section, block in zip(section_lists, section_cards, strict=True)
         if block
     ]
-    shown_outlets = Outlet.objects.active().only("name", "name_latin", "slug")
+    shown_outlets = Outlet.objects.listed().only("name", "name_latin", "slug")
     outlets = outlet_blocks(shown_outlets, limit=HOME_OUTLET_COUNT)
     return HomeBlocks(leads, trending(now, TRENDING_COUNT), latest, sections, outlets)
 

@@ -128,7 +128,7 @@ def ticker_headlines(size: int = TICKER_SIZE) -> list[Headline]:
 
 
 def navigation() -> Navigation:
-    outlets = Outlet.objects.active().only("name", "name_latin", "slug", "language")
+    outlets = Outlet.objects.listed().only("name", "name_latin", "slug", "language")
     return Navigation(sections=list(Section.objects.all()), outlets=list(outlets))
 
 
@@ -167,7 +167,6 @@ def article_body(request: HttpRequest, article: Article) -> str:
     images = BodyImages(
         by_url={link.image.url: link.image for link in article.pictures[1:]},
         placeholder_src=static("img/hidden.svg"),
-        placeholder_alt=gettext("صورة محجوبة بعد بلاغات القراء"),
         report_href=lambda image: f"{image_report_path(image.pk, language)}?{back}",
         report_text=gettext("الإبلاغ عن الصورة"),
     )

@@ -87,7 +87,7 @@ class OutletSitemap(EditionSitemap):
 
     def items(self) -> QuerySet[Outlet]:
         return (
-            Outlet.objects.active()
+            Outlet.objects.listed()
             .annotate(latest_at=Max("articles__published_at"))
             .order_by("slug")
         )

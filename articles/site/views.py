@@ -111,7 +111,7 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @cached_page
 def outlet_list(request: HttpRequest) -> HttpResponse:
-    blocks = cached("outlets", lambda: reading.outlet_blocks(Outlet.objects.active(), counts=True))
+    blocks = cached("outlets", lambda: reading.outlet_blocks(Outlet.objects.listed(), counts=True))
     return render(request, "articles/outlets.html", {"blocks": blocks})
 
 

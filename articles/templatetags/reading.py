@@ -191,7 +191,7 @@ def _card_media(context: dict[str, Any], image: Any, url: str, lead: bool, eager
     if image.is_hidden:
         inner = (
             f'<img class="hidden-image" src="{_esc(static("img/hidden.svg"))}" {size}'
-            f' alt="{_("صورة محجوبة بعد بلاغات القراء")}" loading="lazy">'
+            f' alt="{_esc(image.hidden_reason)}" loading="lazy">'
         )
     else:
         src = (image.copy if lead else image.thumbnail).url

@@ -167,8 +167,8 @@ def test_fetch_now_action_enqueues_the_active_outlet(
         )
 
     assert response.status_code == 200
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["طُلب جلب 1 مصدر."]
-    assert "طُلب جلب 1 مصدر." in response.content.decode()
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["طُلب جلب مصدر واحد."]
+    assert "طُلب جلب مصدر واحد." in response.content.decode()
     assert len(callbacks) == 1
     failing.refresh_from_db()
     assert failing.next_fetch_at <= timezone.now()

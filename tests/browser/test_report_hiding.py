@@ -409,7 +409,7 @@ def test_staff_restore_the_image_from_the_review_queue(
         page.select_option("select[name=action]", "restore_images")
         with page.expect_navigation():
             page.locator("button[name=index]").click()
-        assert page.get_by_text("أعيدت 1 صورة.").is_visible()
+        assert page.get_by_text("أعيدت صورة واحدة.").is_visible()
         assert page.locator("#result_list tbody tr").count() == 0
         goto(page, "/admin/")
         assert page.locator(".moderation-queue").count() == 0

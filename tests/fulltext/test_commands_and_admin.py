@@ -134,7 +134,7 @@ def test_admin_shows_the_full_text_code_and_reruns_articles(
         {"action": "rerun_full_text", "_selected_action": [article.id]},
         follow=True,
     )
-    assert "طُلب استخراج النص الكامل لـ 1 مقال" in response.content.decode()
+    assert "طُلب استخراج النص الكامل: مقال واحد" in response.content.decode()
     assert refreshed(article).fulltext_status == FullTextStatus.PENDING
     response = admin_client.post(
         "/admin/articles/outlet/",

@@ -91,7 +91,6 @@ def check(data: bytes) -> None:
         images = BodyImages(
             by_url=rows,
             placeholder_src="" if flags & NO_PLACEHOLDER else PLACEHOLDER,
-            placeholder_alt="صورة محجوبة بعد بلاغات القراء",
             report_href=lambda image: f"/images/{image.pk}/report/?next=%2Far%2F",
             report_text="الإبلاغ عن الصورة",
         )
