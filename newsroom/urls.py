@@ -10,7 +10,7 @@ from django.views.static import serve
 
 from articles.admin import views as admin_views
 from articles.api.routes import api, missing
-from articles.site import reads, views
+from articles.site import offline, reads, views
 from articles.site.cache import cached_page
 from articles.site.sitemaps import SITEMAPS
 
@@ -24,6 +24,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("read/", reads.count_read, name="count-read"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon),
+    # At the root, so that the service worker's scope is the whole site (both editions).
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
     path(
         "sitemap.xml",
         cached_page(require_safe(sitemap_views.index)),

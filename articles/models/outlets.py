@@ -25,7 +25,7 @@ class Language(models.TextChoices):
 # address of a page, a file or a language prefix.
 RESERVED_SLUGS = frozenset(
     {"about", "admin", "api", "ar", "favicon.ico", "feed", "feeds", "fr", "i18n", "images",
-     "image", "login", "logout", "media", "outlets", "read", "reads", "report",
+     "image", "login", "logout", "media", "offline", "outlets", "read", "reads", "report",
      "robots.txt", "rss", "search", "section", "sections", "sitemap", "sitemap.xml",
      "static", "en", "story", "stories"}
 )  # fmt: skip

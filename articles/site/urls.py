@@ -6,7 +6,7 @@ Fixed words come first; ``<outlet>/`` last, so an outlet can never shadow a page
 
 from django.urls import path
 
-from articles.site import feeds, reports, views
+from articles.site import feeds, offline, reports, views
 from articles.site.cache import cached_page
 
 app_name = "articles"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("about/", views.about, name="about"),
     path("outlets/", views.outlet_list, name="outlets"),
+    path("offline/", offline.offline, name="offline"),
     path("images/<int:pk>/", reports.report_form, name="image"),
     path("images/<int:pk>/report/", reports.report, name="image-report"),
     path("story/<int:pk>/", views.story_detail, name="story"),
