@@ -41,7 +41,7 @@
   }
 
   function wireControl() {
-    const control = document.querySelector("[data-text-size]");
+    const control = document.querySelector("[data-text-size-control]");
     if (!control) return;
     control.addEventListener("click", (event) => {
       const button = event.target.closest("[data-text-size-step]");

@@ -105,13 +105,35 @@ async function keepPage(url, response) {
   if (GONE.has(response.status)) {
     await cache.delete(url.href, ANY); // hidden or deleted: out of the offline copies
   } else if (isKept(url, response)) {
+    const before = await cache.match(url.href, ANY);
+    const shownBefore = before ? picturesIn(await before.text(), url.href) : new Set();
+    const shownNow = picturesIn(await response.clone().text(), url.href);
     await cache.delete(url.href, ANY); // so that keys() lists it last, as the newest
     await cache.put(url.href, response);
     await trimPages(cache);
+    // A picture this page no longer shows may have been hidden: if so it goes now, even
+    // while older kept pages still name it.
+    await dropGone(PICTURES, [...shownBefore].filter((address) => !shownNow.has(address)));
   } else {
     return;
   }
   await dropUnusedPictures();
+}
+
+function picturesIn(html, base) {
+  const address = new RegExp(`${MEDIA_URL.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}[^"'\\s,)]+`, "g");
+  return new Set([...html.matchAll(address)].map((found) => new URL(found[0], base).href));
+}
+
+// Deletes from `name` those of `addresses` the server says are gone (404/410).
+async function dropGone(name, addresses) {
+  const cache = await caches.open(name);
+  let dropped = false;
+  for (const address of addresses) {
+    const answer = await fetch(address, { method: "HEAD", cache: "no-store" }).catch(() => null);
+    if (answer && GONE.has(answer.status)) dropped = (await cache.delete(address, ANY)) || dropped;
+  }
+  return dropped;
 }
 
 async function trimPages(cache) {
@@ -126,10 +148,9 @@ async function trimPages(cache) {
 async function dropUnusedPictures() {
   const pages = await caches.open(PAGES);
   const shown = new Set();
-  const address = new RegExp(`${MEDIA_URL.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}[^"'\\s,)]+`, "g");
   for (const key of await pages.keys()) {
     const text = await (await pages.match(key)).text();
-    for (const found of text.matchAll(address)) shown.add(new URL(found[0], key.url).href);
+    for (const address of picturesIn(text, key.url)) shown.add(address);
   }
   const pictures = await caches.open(PICTURES);
   for (const key of await pictures.keys()) {
@@ -183,14 +204,9 @@ async function maybeSweep() {
   const last = await meta.match(SWEPT);
   if (last && Date.now() - Number(await last.text()) < SWEEP_EVERY_MS) return;
   await meta.put(SWEPT, new Response(String(Date.now())));
-  const pages = await caches.open(PAGES);
-  const pictures = await caches.open(PICTURES);
-  let dropped = false;
-  for (const [cache, keys] of [[pages, await pages.keys()], [pictures, await pictures.keys()]]) {
-    for (const key of keys) {
-      const answer = await fetch(key.url, { method: "HEAD", cache: "no-store" }).catch(() => null);
-      if (answer && GONE.has(answer.status)) dropped = (await cache.delete(key)) || dropped;
-    }
-  }
-  if (dropped) await dropUnusedPictures();
+  const pages = (await (await caches.open(PAGES)).keys()).map((r) => r.url);
+  const pictures = (await (await caches.open(PICTURES)).keys()).map((r) => r.url);
+  const droppedPages = await dropGone(PAGES, pages);
+  await dropGone(PICTURES, pictures);
+  if (droppedPages) await dropUnusedPictures();
 }
