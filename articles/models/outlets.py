@@ -280,5 +280,7 @@ class FetchLog(models.Model):
         # As staff read times everywhere in admin: Casablanca's, in the site's format.
         started = formats.date_format(timezone.localtime(self.started_at), "DATETIME_FORMAT")
         return _("جلب %(outlet)s، %(time)s: %(status)s") % {
-            "outlet": self.outlet, "time": started, "status": self.get_status_display()
+            "outlet": self.outlet,
+            "time": started,
+            "status": self.get_status_display(),
         }

@@ -23,6 +23,7 @@ from articles.images.copy import copy_image
 from articles.ingest.feeds import ingest_bytes
 from articles.ingest.roster import bundled_picture
 from articles.models import Article, ContentVersion, Image, Outlet, Section
+from tests.support.site import OUR_SCRIPTS
 from tests.support.site_browser import RSS, Watch, open_page, xml_text
 
 # New rows show at once, in the edition asked for (tests/browser/conftest.py).
@@ -31,10 +32,10 @@ pytestmark = pytest.mark.usefixtures("_fresh_pages")
 
 # What a page may not hold: scripts but ours, frames and plugins, handlers, script URLs.
 PAGE_PROBLEMS = """
-([ticker, report]) => {
+(ourScripts) => {
   const problems = [];
   for (const script of document.scripts) {
-    const ours = script.src === ticker || script.src === report;
+    const ours = ourScripts.includes(script.src);
     const data = !script.src && script.type === "application/ld+json"
       && script.parentElement === document.head;
     if (!ours && !data) problems.push("script: " + script.outerHTML.slice(0, 200));
@@ -66,7 +67,8 @@ PAGE_PROBLEMS = """
     problems,
     dialogs: window.__dialogs,
     csp: window.__csp,
-    tickerScripts: [...document.scripts].filter((s) => s.src === ticker).length,
+    tickerScripts: [...document.scripts]
+      .filter((s) => s.src.endsWith("/static/js/ticker.js")).length,
     data: [...document.querySelectorAll('script[type="application/ld+json"]')]
       .map((s) => s.textContent),
   };
@@ -164,8 +166,7 @@ def visit_inert(page: Page, watch: Watch, url: str, *, settle_ms: int = 0) -> di
     assert response is not None and response.status == 200, (url, response and response.status)
     if settle_ms:
         page.wait_for_timeout(settle_ms)  # timers, autofocus and animations
-    scripts = [f"{watch.origin}/static/js/ticker.js", f"{watch.origin}/static/js/report.js"]
-    found = page.evaluate(PAGE_PROBLEMS, scripts)
+    found = page.evaluate(PAGE_PROBLEMS, sorted(watch.origin + path for path in OUR_SCRIPTS))
     found.update(
         url=url,
         console=list(watch.console),

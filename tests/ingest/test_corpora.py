@@ -34,7 +34,7 @@ from pytest_httpserver import HTTPServer
 from articles.ingest.feeds import NotAFeedError, ingest_bytes
 from articles.ingest.parse import parse_feed
 from articles.lib.html import clean_html
-from articles.lib.text import plain_text
+from articles.lib.text import has_readable_word, plain_text
 from articles.models import Article, Image, Outlet
 from tests.support.corpora import (
     CORPORA,
@@ -315,6 +315,8 @@ def test_encoding_corpus_stores_text_correctly(path: Path, make_outlet, record_p
         compared.append("entry title")
     if first.get("description"):
         expected = plain_text(first["description"])
+        # Decoded right, but a summary with no readable word ("…") is no summary.
+        expected = expected if has_readable_word(expected) else ""
         assert expected in [a.summary for a in articles], (feed.name, expected, articles)
         compared.append("entry description")
     if reference.feed.get("title"):

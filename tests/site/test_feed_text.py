@@ -17,6 +17,7 @@ from articles.models import Article
 from articles.site.cache import forget_version
 from tests.support.site import (
     NOW,
+    OUR_SCRIPTS,
     changed,
     make_article,
     only,
@@ -40,7 +41,6 @@ HOSTILE_TITLE = '<script>alert("title")</script>"><img src=x onerror=alert(1)>'
 HOSTILE_OUTLET = '"><img src=x onerror=alert(2)><script>alert("outlet")</script>'
 HOSTILE_AUTHOR = '<script>alert("author")</script><b onmouseover=alert(3)>'
 HOSTILE_SUMMARY = '</p><script>alert("summary")</script><img src=x onerror=alert(4)>'
-OUR_SCRIPTS = {"/static/js/ticker.js", "/static/js/report.js"}
 
 
 def assert_no_injected_markup(tree: lxml.html.HtmlElement) -> None:

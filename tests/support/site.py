@@ -13,9 +13,11 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import lxml.html
+from django.conf import settings
 
 from articles.ingest.store import ARTICLE_FIELDS
 from articles.lib.sql import insert_rows
@@ -26,6 +28,13 @@ NOW = datetime(2025, 12, 22, 10, 0, tzinfo=UTC)
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 ARTICLE_PATH = re.compile(r"^(?:https?://testserver)?/(?:fr/)?([\w-]+)/(\d+)/$")
 _serial = itertools.count(1)
+# The scripts a page may load: ours, from static/js (the service worker is not a page's
+# script: /sw.js registers it). Anything else in a page was injected.
+OUR_SCRIPTS = frozenset(
+    f"/static/js/{path.name}"
+    for path in (Path(settings.BASE_DIR) / "static" / "js").glob("*.js")
+    if path.name != "sw.js"
+)
 
 
 def changed() -> None:
