@@ -41,7 +41,7 @@ from lib.gunicorn import Gunicorn, fetch
 from lib.lighthouse_cli import ensure_lighthouse, run_lighthouse
 from lib.printing.lighthouse import print_report, print_site_check, score
 
-PAGES = ("home", "article", "section", "outlet", "search", "fr")
+PAGES = ("home", "article", "section", "outlet", "search", "fr", "story", "offline")
 UA = {"User-Agent": "newsroom-bench"}
 
 
@@ -177,7 +177,7 @@ def choose_pages(args: argparse.Namespace, env: dict[str, str]) -> list[Page]:
     from django.db import connections
     from django.db.models import Count
 
-    from articles.models import Article, Image, Outlet, Section
+    from articles.models import Article, Image, Outlet, Section, Story
 
     def fail(message: str) -> None:
         print(message, file=sys.stderr)
@@ -229,6 +229,16 @@ def choose_pages(args: argparse.Namespace, env: dict[str, str]) -> list[Page]:
                     fail(f"no outlet {args.outlet or ''} in the database")
                     return []
                 pages.append(Page("outlet", outlet.get_absolute_url(), f"{outlet.n} articles"))
+            elif name == "story":
+                story = Story.objects.order_by("-outlet_count", "-last_published_at").first()
+                if story is None:
+                    fail("no story in the database")
+                    return []
+                pages.append(
+                    Page("story", story.get_absolute_url(), f"{story.outlet_count} outlets")
+                )
+            elif name == "offline":
+                pages.append(Page("offline", "/offline/"))
     finally:
         connections.close_all()
     return pages
