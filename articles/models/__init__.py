@@ -38,6 +38,7 @@ from articles.models.outlets import (
 )
 from articles.models.pages import PageHost
 from articles.models.reads import DailyReads, ReadingSalt
+from articles.models.regions import REGIONS, Region
 from articles.models.search import SearchEntry
 from articles.models.stories import Story, StoryKey, StoryPrint, StoryTurn
 
@@ -62,6 +63,8 @@ __all__ = [
     "ModerationState",
     "PageHost",
     "ReadingSalt",
+    "REGIONS",
+    "Region",
     "ReportReason",
     "ReviewQueueImage",
     "SearchEntry",

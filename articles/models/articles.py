@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models.images import Image
 from articles.models.outlets import Language, Outlet, Section, outlet_path
+from articles.models.regions import Region
 
 
 class FullTextStatus(models.TextChoices):
@@ -103,6 +105,11 @@ class Article(models.Model):
     )  # fmt: skip
     # Staff placed it (articles.stories.staff): the grouping never moves it again.
     story_by_staff = models.BooleanField(_("قصته بقرار الإدارة"), db_default=False)
+    # The regions it is about (articles.regions); staff's correction is never redone.
+    regions: models.ManyToManyField[Region, Any] = models.ManyToManyField(
+        "Region", blank=True, related_name="articles", verbose_name=_("الجهات")
+    )
+    regions_by_staff = models.BooleanField(_("جهاته بقرار الإدارة"), db_default=False)
     images: models.ManyToManyField[Image, ArticleImage] = models.ManyToManyField(
         "Image", through="ArticleImage", related_name="articles"
     )

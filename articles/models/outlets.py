@@ -84,6 +84,23 @@ class Outlet(models.Model):
         ACTIVE = "active", _("مفعّل")
         PAUSED = "paused", _("موقوف")
 
+    class Kind(models.TextChoices):
+        NATIONAL = "national", _("وطني")
+        REGIONAL = "regional", _("جهوي")
+        SPORTS = "sports", _("رياضي")
+        ECONOMY = "economy", _("اقتصادي")
+        CULTURE = "culture", _("ثقافي")
+        AGENCY = "agency", _("وكالة أنباء")
+        GOVERNMENT = "government", _("مؤسسة رسمية")
+
+    class Evidence(models.TextChoices):
+        """How sure the roster is of the feed address (docs/outlets.md)."""
+
+        VERIFIED = "verified", _("مُتحقَّق منها")
+        SEEN = "seen", _("مرئية في صفحة الموقع")
+        CITED = "cited", _("مذكورة في قوائم عامة")
+        GUESS = "guess", _("تخمين غير مُتحقَّق منه")
+
     class FetchStatus(models.TextChoices):
         NEVER = "never", _("لم يجلب بعد")
         OK = "ok", _("سليم")
@@ -105,6 +122,17 @@ class Outlet(models.Model):
         _("الحالة"), max_length=10, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(_("أضيف في"), default=timezone.now)
+    kind = models.CharField(_("النوع"), max_length=12, choices=Kind.choices, default=Kind.NATIONAL)
+    # A regional outlet's region (its articles are about it unless they say otherwise).
+    region = models.ForeignKey(
+        "Region", on_delete=models.SET_NULL, null=True, blank=True, related_name="outlets",
+        verbose_name=_("الجهة"),
+    )  # fmt: skip
+    evidence = models.CharField(
+        _("مصدر رابط التغذية"), max_length=10, choices=Evidence.choices, blank=True
+    )
+    # Why staff or the roster paused it (a 403, robots.txt forbidding the feed...).
+    paused_reason = models.CharField(_("سبب الإيقاف"), max_length=300, blank=True)
 
     # Fetch state, written only by articles.ingest.
     etag = models.CharField(max_length=500, blank=True)
