@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
+from articles.discovery import moves
 from articles.fulltext import pages
 from articles.images import copy
 from articles.ingest import feeds
@@ -70,7 +71,18 @@ def fetch_outlet(self, outlet_id: int) -> dict[str, object]:  # type: ignore[no-
     queue_pages(result.page_ids)
     if result.article_ids:
         assign_stories.delay_on_commit(list(result.article_ids))
+    if moves.wants_search(result):
+        look_for_feed.delay_on_commit(outlet_id)
     return result.summary()
+
+
+@shared_task(**AT_LEAST_ONCE, soft_time_limit=420, time_limit=450, max_retries=0)
+def look_for_feed(self, outlet_id: int) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """After a fetch found the feed gone (404/410) or an HTML page in its place: look
+    for it from the outlet's site (articles.discovery.moves), once per interval; the
+    address found is proposed to staff, or taken if the outlet follows moves."""
+    change = moves.search_moved_feed(outlet_id, owner=self.request.id)
+    return {"state": change.state if change else "", "url": change.new_url if change else ""}
 
 
 @shared_task(

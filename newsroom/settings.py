@@ -375,6 +375,13 @@ FULLTEXT_FEED_FULL_CHARS = env_int("FULLTEXT_FEED_FULL_CHARS", 1500)
 # Articles of an outlet re-run at once from admin or the fulltext command, newest first.
 FULLTEXT_RERUN_LIMIT = env_int("FULLTEXT_RERUN_LIMIT", 500)
 
+# Feed discovery (docs/discovery.md): a feed that answers 404/410 or an HTML page is
+# looked for again at most once per interval per outlet, among at most this many
+# candidate addresses; each request waits up to HOST_WAIT seconds for the host's turn.
+DISCOVERY_INTERVAL_SECONDS = env_int("DISCOVERY_INTERVAL_SECONDS", 6 * 3600)
+DISCOVERY_MAX_CANDIDATES = env_int("DISCOVERY_MAX_CANDIDATES", 8)
+DISCOVERY_HOST_WAIT_SECONDS = env_int("DISCOVERY_HOST_WAIT_SECONDS", 35)
+
 # Image copies: limits on what we download and decode, and the sizes we keep.
 IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)

@@ -14,6 +14,7 @@ from articles.models.articles import (
     ContentVersionManager,
     FullTextStatus,
 )
+from articles.models.discovery import FeedChange
 from articles.models.images import (
     HIDDEN,
     Image,
@@ -53,6 +54,7 @@ __all__ = [
     "ContentVersion",
     "ContentVersionManager",
     "DailyReads",
+    "FeedChange",
     "FetchLog",
     "FullTextStatus",
     "Image",

@@ -134,7 +134,21 @@ class Outlet(models.Model):
     # Why staff or the roster paused it (a 403, robots.txt forbidding the feed...).
     paused_reason = models.CharField(_("سبب الإيقاف"), max_length=300, blank=True)
 
-    # Fetch state, written only by articles.ingest.
+    # Feed discovery (articles.discovery, docs/discovery.md): take an address the search
+    # finds when the feed moved, or only propose it to staff (the default).
+    follow_feed_moves = models.BooleanField(
+        _("اعتماد عنوان التغذية الجديد تلقائيا"),
+        db_default=False,
+        help_text=_("إذا انتقلت التغذية (404 أو 410 أو صفحة HTML)، يبحث الموقع عن عنوانها "
+                    "الجديد. مفعّل: يعتمده فورا. غير مفعّل: يقترحه على المحررين."),
+    )  # fmt: skip
+    feed_search_at = models.DateTimeField(_("آخر بحث عن التغذية"), null=True, blank=True)
+    feed_search_note = models.CharField(
+        _("نتيجة آخر بحث عن التغذية"), max_length=500, blank=True, db_default=""
+    )
+
+    # Fetch state, written by articles.ingest (articles.discovery resets it when the
+    # feed's address changes).
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     body_hash = models.CharField(max_length=64, blank=True)

@@ -15,7 +15,7 @@ APP = ROOT / "articles"
 LAYERS = {
     "models": 0, "lib": 1,
     "ingest": 2, "images": 2, "fulltext": 2, "search": 2, "moderation": 2, "stories": 2,
-    "reads": 2,
+    "reads": 2, "discovery": 2, "regions": 2,
     "tasks": 3,
     "site": 4, "admin": 4, "api": 4, "management": 4, "templatetags": 4, "apps": 4,
 }  # fmt: skip
