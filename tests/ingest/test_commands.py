@@ -253,7 +253,16 @@ def test_addsource_without_arguments_shows_usage(manage) -> None:
 
     assert result.returncode == 2
     assert "usage: manage.py addsource" in result.stderr
-    assert "the following arguments are required: name, feed_url" in result.stderr
+    assert "the following arguments are required: name" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_addsource_with_a_bad_site_address_alone_shows_usage(manage) -> None:
+    result = manage("addsource", "hespress dot ma")
+
+    assert result.returncode == 1
+    assert "usage: manage.py addsource" in result.stderr
+    assert "not an http(s) site address: 'hespress dot ma'" in result.stderr
     assert "Traceback" not in result.stderr
 
 
