@@ -1,12 +1,33 @@
-"""The default outlet roster (docs/outlets.md says how sure we are of each feed) and the
-canonical sections."""
+"""The default outlet roster (``data/outlets.csv``; docs/outlets.md says how sure we are
+of each feed and why some start paused) and the canonical sections."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from articles.lib.text import normalize_label
+
+ROSTER_FILE = Path(__file__).resolve().parent / "data" / "outlets.csv"
+
+# Evidence grades whose feeds start active; a guess starts paused until staff check it.
+TRUSTED_EVIDENCE = ("verified", "seen", "cited")
+
+# Why a roster entry starts paused, as staff read it in admin (``Outlet.paused_reason``).
+# The roster's codes: 403 (refused a polite, identifying request), robots (robots.txt
+# forbids the feed to crawlers like ours), no-feed (the address answers 404 or 403).
+# Never worked around: staff enable such an outlet only with the site's consent.
+REFUSALS = {
+    "403": "رفض الموقع طلبا مهذبا يعرّف بنفسه (HTTP 403) يوم {date}. لا نتحايل على الرفض: "
+    "لا يُفعَّل المصدر إلا إن سمح لنا الموقع.",
+    "robots": "ملف robots.txt في الموقع يمنع الزواحف العامة من رابط التغذية (فحص {date}). "
+    "لا يُفعَّل المصدر إلا إن سمح الملف لوكيلنا NewsroomBot.",
+    "no-feed": "لا تغذية صالحة في هذا الرابط: أجاب بالخطأ 404 أو 403 (فحص {date}). "
+    "ابحث عن رابط التغذية الصحيح قبل تفعيله.",
+}
+GUESSED = "رابط التغذية تخمين لم يُتحقَّق منه: تأكد أنه يعمل قبل تفعيل المصدر."
 
 
 @dataclass(frozen=True)
@@ -18,43 +39,52 @@ class RosterEntry:
     feed_url: str
     language: str
     evidence: str
+    kind: str = "national"
+    region: str = ""  # a region's slug (articles.models.regions), regional outlets only
+    refused: str = ""  # a key of REFUSALS: the site refuses crawlers like ours
+    refused_on: str = ""  # when it was seen refusing (YYYY-MM-DD)
 
     @property
     def is_active_default(self) -> bool:
-        """Only verified/seen/cited feeds are active by default, and never an outlet
-        known to answer with a bot challenge: those are paused, not bypassed."""
-        return self.evidence in ("verified", "seen", "cited") and self.slug not in BOT_CHALLENGED
+        """Only verified/seen/cited feeds start active, and never one of an outlet known
+        to refuse polite crawlers: those are paused, not bypassed."""
+        return self.evidence in TRUSTED_EVIDENCE and not self.refused
+
+    @property
+    def paused_reason(self) -> str:
+        """Why the roster starts this outlet paused (empty if it starts active)."""
+        if self.refused:
+            return REFUSALS[self.refused].format(date=self.refused_on)
+        if self.evidence not in TRUSTED_EVIDENCE:
+            return GUESSED
+        return ""
 
 
-BOT_CHALLENGED = frozenset({"hespress", "medias24"})
+class RosterFileError(ValueError):
+    """A row of the roster file cannot be read (its line number says which)."""
+
+
+def read_roster(path: Path = ROSTER_FILE) -> tuple[RosterEntry, ...]:
+    """The roster file's rows; its ``note`` column is for maintainers only."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return tuple(_entry(row, line) for line, row in enumerate(rows, start=2))
+
+
+def _entry(row: dict[str, str | None], line: int) -> RosterEntry:
+    if None in row or any(value is None for value in row.values()):
+        raise RosterFileError(f"{ROSTER_FILE.name} line {line}: wrong number of columns")
+    values = {key: str(value).strip() for key, value in row.items() if key != "note"}
+    if values["refused"] and values["refused"] not in REFUSALS:
+        raise RosterFileError(
+            f"{ROSTER_FILE.name} line {line}: refused must be one of {', '.join(REFUSALS)}"
+        )
+    return RosterEntry(**values)
+
+
+OUTLETS = read_roster()
 
 # fmt: off
-OUTLETS = (
-    RosterEntry("hespress", "هسبريس", "Hespress", "https://hespress.com", "https://hespress.com/feed", "ar", "verified"),
-    RosterEntry("hespress-fr", "Hespress FR", "Hespress FR", "https://fr.hespress.com", "https://fr.hespress.com/feed", "fr", "verified"),
-    RosterEntry("alyaoum24", "اليوم 24", "Alyaoum24", "https://www.alyaoum24.com", "https://www.alyaoum24.com/feed", "ar", "seen"),
-    RosterEntry("goud", "كود", "Goud", "https://www.goud.ma", "https://www.goud.ma/feed/", "ar", "seen"),
-    RosterEntry("al3omk", "العمق المغربي", "Al3omk", "https://al3omk.com", "https://al3omk.com/feed", "ar", "seen"),
-    RosterEntry("telquel", "تيل كيل", "TelQuel", "https://telquel.ma", "https://telquel.ma/feed/", "fr", "seen"),
-    RosterEntry("almaghreb24", "المغرب 24", "Almaghreb24", "https://www.almaghreb24.com", "https://www.almaghreb24.com/feed/", "ar", "seen"),
-    RosterEntry("akhbarona", "أخبارنا", "Akhbarona", "https://www.akhbarona.com", "https://www.akhbarona.com/feed/index.rss", "ar", "seen"),
-    RosterEntry("hibapress", "هبة بريس", "Hibapress", "https://ar.hibapress.com", "https://ar.hibapress.com/feed", "ar", "cited"),
-    RosterEntry("alayam24", "الأيام 24", "Alayam24", "https://www.alayam24.com", "https://www.alayam24.com/feed", "ar", "cited"),
-    RosterEntry("barlamane", "برلمان.كوم", "Barlamane", "https://www.barlamane.com", "https://www.barlamane.com/feed", "ar", "cited"),
-    RosterEntry("assabah", "الصباح", "Assabah", "https://assabah.ma", "https://assabah.ma/feed", "ar", "cited"),
-    RosterEntry("madar21", "مدار 21", "Madar21", "https://madar21.com", "https://madar21.com/feed", "ar", "cited"),
-    RosterEntry("kech24", "كشـ24", "Kech24", "https://kech24.com", "https://kech24.com/feed", "ar", "cited"),
-    RosterEntry("agadir24", "أكادير 24", "Agadir24", "https://agadir24.info", "https://agadir24.info/feed", "ar", "cited"),
-    RosterEntry("medias24", "ميديا 24", "Médias24", "https://medias24.com", "https://medias24.com/feed/", "fr", "cited"),
-    RosterEntry("ledesk", "لوديسك", "Le Desk", "https://ledesk.ma", "https://ledesk.ma/feed/", "fr", "cited"),
-    RosterEntry("challenge", "تشالنج", "Challenge", "https://www.challenge.ma", "https://www.challenge.ma/feed", "fr", "cited"),
-    RosterEntry("leseco", "ليزيكو", "LesEco", "https://leseco.ma", "https://leseco.ma/feed/", "fr", "cited"),
-    RosterEntry("febrayer", "فبراير", "Febrayer", "https://www.febrayer.com", "https://www.febrayer.com/feed", "ar", "guess"),
-    RosterEntry("rue20", "زنقة 20", "Rue20", "https://www.rue20.com", "https://www.rue20.com/feed", "ar", "guess"),
-    RosterEntry("ahdath", "الأحداث المغربية", "Ahdath", "https://ahdath.info", "https://ahdath.info/feed", "ar", "guess"),
-    RosterEntry("hesport", "هسبورت", "Hesport", "https://hesport.com", "https://hesport.com/feed", "ar", "guess"),
-)
-
 # (slug, Arabic name, French name, aliases as outlets write them)
 SECTIONS = (
     ("politics", "سياسة", "Politique", ("سياسة", "السياسة", "سياسي", "أخبار سياسية", "politique", "politics", "parlement")),

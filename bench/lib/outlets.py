@@ -39,7 +39,8 @@ FRENCH_AUTHORS = ("La rédaction", "Yasmine Benali", "Karim Alaoui", "Nadia Tazi
 
 
 def make_outlets(rng: random.Random) -> list[dict[str, Any]]:
-    """100 outlets: the real roster first, then Arabic and French ones of our own."""
+    """100 outlets: the real roster first (its first 100), then Arabic and French ones of
+    our own if it has fewer."""
     from articles.ingest.outlets import OUTLETS
 
     outlets = [
@@ -51,7 +52,7 @@ def make_outlets(rng: random.Random) -> list[dict[str, Any]]:
             "feed_url": o.feed_url,
             "language": o.language,
         }
-        for o in OUTLETS
+        for o in OUTLETS[:OUTLET_COUNT]  # the roster holds more than the corpus needs
     ]
     french = sum(1 for o in outlets if o["language"] == "fr")
     for name, slug in FRENCH_OUTLETS[: max(0, round(OUTLET_COUNT * FRENCH_SHARE) - french)]:
