@@ -82,14 +82,29 @@ class OutletAdmin(ChangesWhatReadersSee):
     list_display = [
         "name",
         "language",
+        "kind",
+        "region",
         "status",
+        "feed_evidence",
         "health",
         "full_text",
         "article_count",
         "last_success_at",
         "next_fetch_at",
     ]
-    list_filter = ["status", "language", HealthFilter, "last_status", "full_text"]
+    # Staff sort the roster's outlets by kind and region straight from the list.
+    list_editable = ["kind", "region"]
+    list_filter = [
+        "status",
+        "kind",
+        "region",
+        "evidence",
+        "language",
+        HealthFilter,
+        "last_status",
+        "full_text",
+    ]
+    list_select_related = ["region"]
     search_fields = ["name", "name_latin", "slug", "feed_url"]
     prepopulated_fields = {"slug": ["name_latin"]}
     ltr_fields = ("body_selector", "drop_selector")
@@ -116,7 +131,11 @@ class OutletAdmin(ChangesWhatReadersSee):
                     "site_url",
                     "feed_url",
                     "language",
+                    "kind",
+                    "region",
                     "status",
+                    "paused_reason",
+                    "evidence",
                 ]
             },
         ),
@@ -168,6 +187,15 @@ class OutletAdmin(ChangesWhatReadersSee):
     @admin.display(description=_("المقالات"), ordering="article_total")
     def article_count(self, outlet: Outlet) -> int:
         return outlet.article_total  # type: ignore[attr-defined,no-any-return]
+
+    @admin.display(description=_("مصدر رابط التغذية"), ordering="evidence")
+    def feed_evidence(self, outlet: Outlet) -> str:
+        """The roster's evidence for the feed; a guess stands out until staff check it."""
+        if outlet.evidence != Outlet.Evidence.GUESS:
+            return outlet.get_evidence_display()
+        return format_html(
+            '<span class="evidence-guess">⚠ {}</span>', outlet.get_evidence_display()
+        )
 
     @admin.display(description=_("صحة التغذية"), ordering="consecutive_failures")
     def health(self, outlet: Outlet) -> str:
@@ -222,7 +250,10 @@ class OutletAdmin(ChangesWhatReadersSee):
 
     @admin.action(description=_("فعّل المصادر المختارة"))
     def activate(self, request: HttpRequest, queryset: QuerySet[Outlet]) -> None:
-        queryset.update(status=Outlet.Status.ACTIVE, next_fetch_at=timezone.now())
+        # The reason it was paused no longer holds once staff enable it.
+        queryset.update(
+            status=Outlet.Status.ACTIVE, paused_reason="", next_fetch_at=timezone.now()
+        )
         ContentVersion.objects.bump()
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Outlet, Section
 from articles.search.words import parse_query
-from articles.site import front, reading, reads, stories
+from articles.site import front, outlets, reading, reads, stories
 from articles.site.cache import cached, cached_page
 from articles.site.cards import fold
 from articles.site.forms import SearchForm
@@ -111,8 +111,8 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @cached_page
 def outlet_list(request: HttpRequest) -> HttpResponse:
-    blocks = cached("outlets", lambda: reading.outlet_blocks(Outlet.objects.listed(), counts=True))
-    return render(request, "articles/outlets.html", {"blocks": blocks})
+    groups = cached("outlet-groups", lambda: outlets.outlet_groups(Outlet.objects.listed()))
+    return render(request, "articles/outlets.html", {"groups": groups})
 
 
 @require_safe
