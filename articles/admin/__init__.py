@@ -1,9 +1,10 @@
-"""Django admin, in Arabic: outlets with their fetch health, articles, images, stories.
+"""Django admin, in Arabic: outlets with their fetch health and feed addresses, articles,
+images, stories.
 
 Each module registers its own pages; importing them here is what Django's admin
 autodiscovery (which imports ``articles.admin``) finds.
 """
 
-from articles.admin import articles, images, outlets, stories
+from articles.admin import articles, discovery, images, outlets, stories
 
-__all__ = ["articles", "images", "outlets", "stories"]
+__all__ = ["articles", "discovery", "images", "outlets", "stories"]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from articles.admin.base import ChangesWhatReadersSee, KeepsOldLookups
+from articles.admin.discovery import FeedChangeInline, OutletAddForm, record_address
 from articles.admin.words import counted
 from articles.fulltext import pages
 from articles.models import (
@@ -109,6 +110,8 @@ class OutletAdmin(ChangesWhatReadersSee):
     prepopulated_fields = {"slug": ["name_latin"]}
     ltr_fields = ("body_selector", "drop_selector")
     readonly_fields = [
+        "feed_search_at",
+        "feed_search_note",
         "etag",
         "last_modified",
         "body_hash",
@@ -137,6 +140,17 @@ class OutletAdmin(ChangesWhatReadersSee):
                     "paused_reason",
                     "evidence",
                 ]
+            },
+        ),
+        (
+            _("عنوان التغذية إذا انتقلت"),
+            {
+                "fields": ["follow_feed_moves", "feed_search_at", "feed_search_note"],
+                "description": _(
+                    "عند الإضافة يكفي عنوان الموقع: تترك «رابط التغذية» فارغا فيبحث الموقع "
+                    "عنها. وإذا صار رابط التغذية يعيد 404 أو 410 أو صفحة HTML، يبحث عنها من "
+                    "جديد مرة كل ست ساعات على الأكثر ويقترح ما يجده أدناه."
+                ),
             },
         ),
         (
@@ -178,11 +192,22 @@ class OutletAdmin(ChangesWhatReadersSee):
             },
         ),
     ]
-    inlines = [SectionAliasInline, FetchLogInline]
+    inlines = [SectionAliasInline, FeedChangeInline, FetchLogInline]
     actions = ["fetch_now", "pause", "activate", "rerun_full_text"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Outlet]:
         return super().get_queryset(request).annotate(article_total=Count("articles"))
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = OutletAddForm  # a site's address alone will do
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Outlet, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        record_address(request, obj, form, change)  # every feed address kept, FeedChange
 
     @admin.display(description=_("المقالات"), ordering="article_total")
     def article_count(self, outlet: Outlet) -> int:

@@ -19,6 +19,7 @@ NOUNS = {
     "articles.fetchlog": ("%(n)s عملية جلب", "%(n)s عمليات جلب"),
     "articles.moderationevent": ("%(n)s إجراء", "%(n)s إجراءات"),
     "articles.pagehost": ("%(n)s مضيف", "%(n)s مضيفين"),
+    "articles.feedchange": ("%(n)s عنوان تغذية", "%(n)s عناوين تغذية"),
     "auth.user": ("%(n)s مستخدم", "%(n)s مستخدمين"),
     "auth.group": ("%(n)s مجموعة", "%(n)s مجموعات"),
 }

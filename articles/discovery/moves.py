@@ -29,7 +29,14 @@ State = FeedChange.State
 
 
 class MoveRefused(Exception):
-    """A change of address that cannot be made; the message is for staff."""
+    """A decision that cannot be made: ``code`` says why (admin words it for staff)."""
+
+    DECIDED = "decided"  # accepted or rejected already
+    TAKEN = "taken"  # another outlet has the new address now
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def wants_search(result: IngestResult, now: datetime | None = None) -> bool:
@@ -146,9 +153,9 @@ def accept(change: FeedChange, user: Any = None) -> FeedChange:
     with transaction.atomic():
         change = FeedChange.objects.select_for_update().select_related("outlet").get(id=change.id)
         if not change.is_pending:
-            raise MoveRefused(f"already {change.state}")
+            raise MoveRefused(MoveRefused.DECIDED)
         if not move_feed(change.outlet, change.new_url):
-            raise MoveRefused(f"another outlet has {change.new_url}")
+            raise MoveRefused(MoveRefused.TAKEN)
         return _decided(change, State.ACCEPTED, user)
 
 
@@ -157,7 +164,7 @@ def reject(change: FeedChange, user: Any = None) -> FeedChange:
     with transaction.atomic():
         change = FeedChange.objects.select_for_update().get(id=change.id)
         if not change.is_pending:
-            raise MoveRefused(f"already {change.state}")
+            raise MoveRefused(MoveRefused.DECIDED)
         return _decided(change, State.REJECTED, user)
 
 

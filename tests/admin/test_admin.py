@@ -217,6 +217,7 @@ def test_staff_edits_refresh_the_reader_pages(admin_client, client, make_outlet)
             "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
             "section_aliases-TOTAL_FORMS": "0", "section_aliases-INITIAL_FORMS": "0",
             "fetch_logs-TOTAL_FORMS": "0", "fetch_logs-INITIAL_FORMS": "0",
+            "feed_changes-TOTAL_FORMS": "0", "feed_changes-INITIAL_FORMS": "0",
         },
     )  # fmt: skip
     forget_version()
