@@ -213,7 +213,7 @@ def test_staff_edits_refresh_the_reader_pages(admin_client, client, make_outlet)
         reverse("admin:articles_outlet_change", args=[outlet.id]),
         {
             "name": "منبر مجدّد", "name_latin": "", "slug": "outlet", "site_url": "",
-            "feed_url": outlet.feed_url, "language": "ar", "status": "active",
+            "feed_url": outlet.feed_url, "language": "ar", "kind": "national", "status": "active",
             "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
             "section_aliases-TOTAL_FORMS": "0", "section_aliases-INITIAL_FORMS": "0",
             "fetch_logs-TOTAL_FORMS": "0", "fetch_logs-INITIAL_FORMS": "0",
