@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,6 +20,7 @@ from articles.models import (
     FullTextStatus,
 )
 from articles.moderation import visibility
+from articles.regions.assign import tag as tag_regions
 from articles.search.index import index_articles
 from articles.tasks import queue_pages
 
@@ -42,7 +44,7 @@ class ArticleAdmin(KeepsOldLookups, ChangesWhatReadersSee):
     list_display = [
         "title", "outlet", "section", "language", "published_at", "fetched_at", "full_text",
     ]  # fmt: skip
-    list_filter = ["hidden", "fulltext_status", "outlet", "section", "language"]
+    list_filter = ["hidden", "fulltext_status", "outlet", "section", "regions", "language"]
     search_fields = ["title", "key", "url"]
     actions = ["hide_articles", "show_articles", "rerun_full_text"]
     date_hierarchy = "published_at"
@@ -101,7 +103,24 @@ class ArticleAdmin(KeepsOldLookups, ChangesWhatReadersSee):
             visibility.set_article_hidden(article, False, staff(request), FROM_ADMIN)
         self.message_user(request, _("أُظهرت المقالات المختارة."), messages.SUCCESS)
 
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        # Twelve regions: boxes to tick, not a list to Ctrl-click.
+        if db_field.name == "regions":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Search finds the article by what staff wrote, in the same transaction.
         index_articles([form.instance.pk])
         super().save_related(request, form, formsets, change)
+        self.save_regions_choice(form)
+
+    @staticmethod
+    def save_regions_choice(form: Any) -> None:
+        """Regions staff changed are theirs: no tagging changes them again. Unticking
+        "by staff" without changing them gives the article back to the tagger."""
+        article = form.instance
+        if "regions" in form.changed_data:
+            Article.objects.filter(pk=article.pk).update(regions_by_staff=True)
+        elif "regions_by_staff" in form.changed_data and not article.regions_by_staff:
+            tag_regions([article.pk])

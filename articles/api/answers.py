@@ -4,18 +4,27 @@ outlet and section in one, their pictures in one more)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.utils import timezone
 
-from articles.models import Article, Image, Outlet, Section
+from articles.models import Article, Image, Outlet, Region, Section
 from articles.site.body import BodyImages, render_body
 
 
 def absolute(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(path)
+
+
+def with_regions(articles: Iterable[Article]) -> list[Article]:
+    """``articles`` with their regions' slugs, in one query for the whole list."""
+    articles = list(articles)
+    prefetch_related_objects(articles, Prefetch("regions", Region.objects.only("slug")))
+    return articles
 
 
 def picture(request: HttpRequest, image: Image) -> dict[str, Any]:
@@ -43,6 +52,7 @@ def article_item(request: HttpRequest, article: Article) -> dict[str, Any]:
         "lang": article.language,
         "published_at": timezone.localtime(article.published_at),
         "story": article.story_id,
+        "regions": [region.slug for region in article.regions.all()],
         # A hidden lead is a placeholder on the page: no picture here.
         "image": picture(request, lead) if lead and not lead.is_hidden else None,
     }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja.errors import HttpError
 
 from articles.api.schemas import ArticleFilters
-from articles.models import Article, ArticleQuerySet, Outlet, Section
+from articles.models import Article, ArticleQuerySet, Outlet, Region, Section
 from articles.search.documents import Filters
 from articles.search.query import NEWEST_CURSOR, find, is_sort_key
 from articles.search.words import Query, parse_query
@@ -35,11 +35,14 @@ class ListPage:
 def article_page(filters: ArticleFilters) -> ListPage:
     outlet_id = resolve(Outlet, "outlet", filters.outlet)
     section_id = resolve(Section, "section", filters.section)
+    region_id = resolve(Region, "region", filters.region)
     since, until = moment("since", filters.since), moment("until", filters.until)
     if filters.q is not None and filters.q.strip():
         found = Filters(outlet_id, section_id, since, until)
-        return _search(filters, found)
+        return _search(filters, found, region_id)
     articles = Article.objects.listed()
+    if region_id is not None:
+        articles = articles.in_region(region_id)
     if outlet_id is not None:
         articles = articles.filter(outlet_id=outlet_id)
     if section_id is not None:
@@ -53,7 +56,9 @@ def article_page(filters: ArticleFilters) -> ListPage:
     return _keyset(articles, filters)
 
 
-def resolve(model: type[Outlet] | type[Section], name: str, slug: str | None) -> int | None:
+def resolve(
+    model: type[Outlet] | type[Section] | type[Region], name: str, slug: str | None
+) -> int | None:
     if slug is None:
         return None
     found = model.objects.filter(slug=slug).values_list("id", flat=True).first()
@@ -85,7 +90,9 @@ def _keyset(articles: ArticleQuerySet, filters: ArticleFilters) -> ListPage:
     return ListPage(with_images(page.articles), page.older)
 
 
-def _search(filters: ArticleFilters, found: Filters) -> ListPage:
+def _search(filters: ArticleFilters, found: Filters, region_id: int | None) -> ListPage:
+    """With ``region``, the search's hits are then kept by region: a page may come
+    short, and its ``next`` goes on from where the hits stopped."""
     after = filters.before or ""
     position = NEWEST_CURSOR.match(after)
     if after and (position is None or not is_sort_key(int(position[1]))):
@@ -97,11 +104,10 @@ def _search(filters: ArticleFilters, found: Filters) -> ListPage:
         cursor = page[-1][1] if len(hits) > filters.limit else None
     else:
         page, cursor = _search_language(query, found, after, filters.lang, filters.limit)
-    by_id = (
-        Article.objects.visible()
-        .select_related("outlet", "section")
-        .in_bulk([article_id for article_id, _ in page])
-    )
+    shown = Article.objects.visible()
+    if region_id is not None:
+        shown = shown.in_region(region_id)
+    by_id = shown.select_related("outlet", "section").in_bulk([i for i, _ in page])
     return ListPage(with_images(by_id[i] for i, _ in page if i in by_id), cursor)
 
 

@@ -34,7 +34,7 @@ PROBLEMS: dict[int, type[schemas.Problem]] = {
 MAX_ID = 2**63 - 1
 # What the articles list refuses although the parameters' schemas allow it.
 LIST_REFUSED = (
-    "Bad Request: an `outlet` or `section` slug that no outlet or section has, a `before` "
+    "Bad Request: an `outlet`, `section` or `region` slug that none has, a `before` "
     "cursor this list did not give (a search's without `q`, a list's with it, or one out "
     "of range), or a date out of the range the databases hold."
 )
@@ -136,7 +136,8 @@ def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) 
     """Filter by outlet, section, language and dates, or search with `q`; follow `next`
     for older articles (every article once, newest first)."""
     page = article_page(filters)
-    items = [answers.article_item(request, article) for article in page.articles]
+    articles = answers.with_regions(page.articles)
+    items = [answers.article_item(request, article) for article in articles]
     return {"items": items, "next": _next_url(request, page.cursor)}
 
 
@@ -151,7 +152,7 @@ def get_article(request: HttpRequest, article_id: int = Path(..., ge=1, le=MAX_I
     found = Article.objects.newest().filter(pk=article_id).first()
     if found is None:
         raise Http404(f"no article with id {article_id}")
-    (article,) = with_images([found])
+    (article,) = answers.with_regions(with_images([found]))
     return answers.article_detail(request, article)
 
 

@@ -67,6 +67,10 @@ class ArticleItem(Schema):
         description="The id of its story (the reports of one event by several outlets, "
         "/stories/{story_id}), null for an article alone."
     )
+    regions: list[str] = Field(
+        description="The slugs of the regions it is about (/regions), by its places and "
+        "its regional outlet, or as staff set them; empty for a national story."
+    )
 
 
 class ArticleDetail(ArticleItem):
@@ -129,6 +133,10 @@ class ArticleFilters(Schema):
 
     outlet: str | None = Field(None, pattern=SLUG, max_length=100, description="An outlet slug.")
     section: str | None = Field(None, pattern=SLUG, max_length=50, description="A section slug.")
+    region: str | None = Field(
+        None, pattern=SLUG, max_length=50,
+        description="A region slug (e.g. souss-massa): the articles about that region.",
+    )  # fmt: skip
     lang: Language | None = None
     since: Moment | None = Field(None, description="Published at or after (ISO 8601).")
     until: Moment | None = Field(None, description="Published before (ISO 8601).")

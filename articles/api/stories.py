@@ -17,7 +17,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import HttpError
 
-from articles.api.answers import absolute, article_item
+from articles.api.answers import absolute, article_item, with_regions
 from articles.api.listing import moment, resolve
 from articles.api.schemas import StoryFilters
 from articles.models import Article, Outlet, Story
@@ -77,7 +77,9 @@ def one_story(story_id: int) -> tuple[Story, list[Article]] | None:
 def reports_of(story_ids: Iterable[int]) -> dict[int, list[Article]]:
     """Each story's visible reports, newest first, with their pictures (two queries)."""
     by_story: dict[int, list[Article]] = {}
-    articles = with_images(Article.objects.listed().filter(story_id__in=list(story_ids)))
+    articles = with_regions(
+        with_images(Article.objects.listed().filter(story_id__in=list(story_ids)))
+    )
     for article in articles:
         by_story.setdefault(article.story_id or 0, []).append(article)
     return by_story

@@ -28,6 +28,7 @@ from articles.models import (
     Outlet,
     SectionAlias,
 )
+from articles.regions.assign import tag as tag_regions
 from articles.search.index import index_articles
 
 ARTICLE_FIELDS = (
@@ -94,6 +95,7 @@ def store_entries(
         )
         page_ids = queue_pages(outlet, changed, ids) if outlet.full_text else ()
         index_articles(ids.values())
+        tag_regions(ids.values())
         # Last, in the same transaction: pages cached under the new number see these rows.
         ContentVersion.objects.bump()
     new = sum(1 for e in changed if e.key not in existing)

@@ -37,6 +37,16 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Newest first, with what a list of headlines shows (not the body)."""
         return self.newest().defer("body_html", "content_hash", "key")
 
+    def in_region(self, region_id: int) -> ArticleQuerySet:
+        """Articles about a region. A correlated EXISTS, not a join: the page is read in
+        (published_at, id) order from that index, each row checked against the link
+        table's (article_id, region_id) unique index, so no region's articles are
+        gathered and sorted first (docs/regions.md, "Pages")."""
+        links = Article.regions.through.objects.filter(
+            article_id=models.OuterRef("pk"), region_id=region_id
+        )
+        return self.filter(models.Exists(links))
+
     def older_than(self, published_at: datetime, article_id: int) -> ArticleQuerySet:
         """Articles after (published_at, id) in newest-first order: a keyset page.
         Written as a range plus a residual test so that one index seek serves it."""

@@ -27,7 +27,7 @@ RESERVED_SLUGS = frozenset(
     {"about", "admin", "api", "ar", "favicon.ico", "feed", "feeds", "fr", "i18n", "images",
      "image", "login", "logout", "media", "offline", "outlets", "read", "reads", "report",
      "robots.txt", "rss", "search", "section", "sections", "sitemap", "sitemap.xml",
-     "static", "en", "story", "stories"}
+     "static", "en", "story", "stories", "region", "regions"}
 )  # fmt: skip
 
 

@@ -43,7 +43,9 @@ API_PREFIX = "/api/"
 # What the API's answers depend on (its articles list's parameters: tests/api keeps this in
 # step with articles.api.schemas.ArticleFilters); any other parameter changes nothing, so
 # it neither splits the cache nor travels in a `next` address.
-API_PARAMETERS = ("outlet", "section", "lang", "since", "until", "q", "limit", "before")
+API_PARAMETERS = (
+    "outlet", "section", "region", "lang", "since", "until", "q", "limit", "before",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from articles.models import Article, ArticleQuerySet, Outlet, Section
+from articles.models import Article, ArticleQuerySet, Outlet, Region, Section
 from articles.site import reading
 from articles.stories.ranking import Trending, one_per_outlet, trending
 
@@ -111,6 +111,23 @@ class SectionFeed(ArticleFeed):
 
     def description(self, obj: Section) -> str:
         return _("آخر أخبار قسم %(section)s.") % {"section": obj.display_name}
+
+
+class RegionFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Region:  # type: ignore[override]
+        return get_object_or_404(Region, slug=slug)
+
+    def articles(self, obj: Region) -> ArticleQuerySet:
+        return Article.objects.listed().in_region(obj.pk)
+
+    def title(self, obj: Region) -> str:
+        return _("نيوزروم: %(region)s") % {"region": obj.display_name}
+
+    def link(self, obj: Region) -> str:
+        return obj.get_absolute_url()
+
+    def description(self, obj: Region) -> str:
+        return _("آخر الأخبار عن %(region)s.") % {"region": obj.display_name}
 
 
 class OutletFeed(ArticleFeed):

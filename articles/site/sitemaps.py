@@ -13,9 +13,10 @@ from typing import Any, cast
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
+from django.urls import reverse
 from django.utils import translation
 
-from articles.models import Article, Outlet, Section, Story
+from articles.models import Article, Outlet, Region, Section, Story
 
 
 class EditionSitemap(Sitemap):  # type: ignore[type-arg]
@@ -82,6 +83,22 @@ class SectionSitemap(EditionSitemap):
         return item.latest_at  # type: ignore[attr-defined,no-any-return]
 
 
+class RegionSitemap(EditionSitemap):
+    """The twelve region pages and the page that lists them. No lastmod: it would
+    read every region's articles, and the pages change with each ingest anyway."""
+
+    changefreq = "hourly"
+
+    def items(self) -> list[Region | str]:
+        return ["articles:regions", *Region.objects.all()]
+
+    def location(self, item: Region | str) -> str:
+        return reverse(item) if isinstance(item, str) else item.get_absolute_url()
+
+    def get_latest_lastmod(self) -> None:
+        return None
+
+
 class OutletSitemap(EditionSitemap):
     changefreq = "hourly"
 
@@ -104,5 +121,6 @@ SITEMAPS = {
         ("stories", StorySitemap),
         ("sections", SectionSitemap),
         ("outlets", OutletSitemap),
+        ("regions", RegionSitemap),
     )
 }

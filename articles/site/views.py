@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from articles.models import Article, Outlet, Section
+from articles.models import Article, Outlet, Region, Section
 from articles.search.words import parse_query
-from articles.site import front, outlets, reading, reads, stories
+from articles.site import front, outlets, reading, reads, regions, stories
 from articles.site.cache import cached, cached_page
 from articles.site.cards import fold
 from articles.site.forms import SearchForm
@@ -77,6 +77,29 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "current_section": section.slug,
     }
     return render(request, "articles/section.html", context)
+
+
+@require_safe
+@cached_page
+def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    region = get_object_or_404(Region, slug=slug)
+    page = reading.article_page(Article.objects.in_region(region.pk), request.GET)
+    context = {
+        "region": region,
+        "page": page,
+        "cards": fold(page.articles),
+        "outlets": regions.region_outlets(region),
+        "current_section": "regions",
+    }
+    return render(request, "articles/region.html", context)
+
+
+@require_safe
+@cached_page
+def region_list(request: HttpRequest) -> HttpResponse:
+    blocks = cached("regions", regions.region_blocks)
+    context = {"blocks": blocks, "current_section": "regions"}
+    return render(request, "articles/regions.html", context)
 
 
 @require_safe

@@ -82,6 +82,7 @@ def test_an_article_carries_every_field_the_issue_lists(client: Client, outlets)
         "published_at": "2025-12-22T11:00:00+01:00",  # Morocco's time, with its offset
         "image": {"url": f"{ORIGIN}{image.copy.url}", "width": 1200, "height": 675},
         "story": None,  # alone: no other outlet reported it
+        "regions": [],  # no place named, a national outlet
     }
     assert item["image"]["url"].startswith(f"{ORIGIN}/media/images/")
     assert article.url.startswith("https://hespress.example.ma/")

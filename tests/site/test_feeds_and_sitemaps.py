@@ -134,6 +134,7 @@ def test_the_sitemap_index_points_at_sitemaps_listing_every_page_with_lastmod(
         "/sitemap-articles.xml", "/sitemap-sections.xml", "/sitemap-outlets.xml",
         "/sitemap-articles-fr.xml", "/sitemap-sections-fr.xml", "/sitemap-outlets-fr.xml",
         "/sitemap-stories.xml", "/sitemap-stories-fr.xml",
+        "/sitemap-regions.xml", "/sitemap-regions-fr.xml",
     }  # fmt: skip
     urls: dict[str, str | None] = {}
     for loc in locs:
@@ -149,6 +150,9 @@ def test_the_sitemap_index_points_at_sitemaps_listing_every_page_with_lastmod(
         assert urls[f"http://testserver{prefix}/hespress/"]
         assert urls[f"http://testserver{prefix}/le360/"]
         assert f"http://testserver{prefix}/paused-one/" not in urls
+        # The regions' list and the twelve region pages (no lastmod: docs/regions.md).
+        assert f"http://testserver{prefix}/regions/" in urls
+        assert f"http://testserver{prefix}/region/souss-massa/" in urls
 
 
 @pytest.mark.postgres
@@ -189,7 +193,8 @@ def test_the_sitemap_index_costs_a_few_queries_whatever_the_article_count(
     bulk_articles(make_outlet(slug="many"), 300)
     changed()
 
-    # Per sitemap (four kinds, two editions) a count and a latest date; the version.
-    with django_assert_max_num_queries(8 * 2 + 2):
+    # Per sitemap (four kinds, two editions) a count and a latest date; the regions'
+    # (two editions) their list, without lastmod; the version.
+    with django_assert_max_num_queries(8 * 2 + 2 + 2):
         response = client.get("/sitemap.xml")
     assert response.status_code == 200
