@@ -107,7 +107,9 @@ def cost(count: int) -> None:
         )  # fmt: skip
         body = storydata.feed_bytes(number, items)
         started = time.process_time()
-        parsed = parse_feed(body, outlet.feed_url)
+        parsed = parse_feed(
+            body, url=outlet.feed_url, fetched_at=datetime.now(UTC), language=outlet.language
+        )
         result = store_entries(outlet, parsed.entries, fetched_at=datetime.now(UTC))
         ingest_cpu += time.process_time() - started
         started = time.process_time()

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models.functions import Substr
 
 from articles.models import Article, ContentVersion, Outlet, Region
 from articles.regions.tagger import regions_of
@@ -21,7 +22,7 @@ BODY_LEAD_HTML = 4000
 RETAG_BATCH = 500
 
 Through = Article.regions.through
-COLUMNS = ("id", "title", "summary", "body_html", "outlet__kind", "outlet__region__slug")
+COLUMNS = ("id", "title", "summary", "body_start", "outlet__kind", "outlet__region__slug")
 
 
 def lead_of(summary: str, body_html: str) -> str:
@@ -39,10 +40,10 @@ def outlet_region(kind: str, region: str | None) -> str | None:
 def tag(article_ids: Iterable[int]) -> int:
     """Tag these articles (those staff did not set) in the caller's transaction.
     Returns how many were tagged."""
+    # Only the body's start leaves the database: a body may be a long page.
+    articles = Article.objects.filter(id__in=list(article_ids), regions_by_staff=False)
     rows = list(
-        Article.objects.filter(id__in=list(article_ids), regions_by_staff=False).values_list(
-            *COLUMNS
-        )
+        articles.annotate(body_start=Substr("body_html", 1, BODY_LEAD_HTML)).values_list(*COLUMNS)
     )
     if not rows:
         return 0

@@ -129,7 +129,7 @@ def build(names_text: str, rules_text: str) -> Gazetteer:
         for form in forms:
             if rule in FORM_RULES:
                 apply_rule(table, rule, place, form)
-            if rule in WORD_RULES:
+            if rule in WORD_RULES and (rule not in FORM_RULES or len(words(form)) == 1):
                 written = REMOVED.sub("", form).casefold()
                 word_sets[rule].add(written if rule == "context-spelled" else words(form)[0])
             if rule not in (*FORM_RULES, *WORD_RULES, "home"):

@@ -72,19 +72,37 @@ class Mention:
     sure: bool  # unambiguous, or used as a place here
 
 
+def fold(word: str) -> tuple[str, str]:
+    """A word as written -> (normalised, bare); memoised: news text repeats its words."""
+    known = FOLDED.get(word)
+    if known is None:
+        folded = "".join(WORD.findall(normalize(word)))
+        if len(FOLDED) >= MEMO_WORDS:
+            FOLDED.clear()
+        known = FOLDED[word] = (folded, bare(folded) if folded else "")
+    return known
+
+
+FOLDED: dict[str, tuple[str, str]] = {}
+MEMO_WORDS = 65536
+
+
 def read_words(*texts: str) -> Words:
     raw: list[str] = []
     norm: list[str] = []
+    bares: list[str] = []
     for text in texts:
         if raw:
             raw.append(BREAK)
             norm.append(BREAK)
-        for match in TEXT_WORD.finditer(text):
-            folded = "".join(WORD.findall(normalize(match.group())))
+            bares.append(BREAK)
+        for written in TEXT_WORD.findall(text):
+            folded, plain = fold(written)
             if folded:
-                raw.append(match.group())
+                raw.append(written)
                 norm.append(folded)
-    return Words(raw, norm, [bare(w) for w in norm])
+                bares.append(plain)
+    return Words(raw, norm, bares)
 
 
 def prefix_of(word: str, first: str) -> str | None:
@@ -199,16 +217,24 @@ def counted(found: Words, named: list[Mention]) -> list[Mention]:
 def regions_named(found: Words, places: Gazetteer) -> list[str]:
     """The regions the words name as places and clubs, after rules 7 and 8."""
     named = mentions(found, places)
+    if not named:
+        return []
     kinds = {m.entry.kind for m in named}
-    sahara = "diplomatic" in kinds or said(found, places, "diplomatic")
-    state = sahara or bool(kinds & {"national", "country"}) or said(found, places, "national")
-    sport = said(found, places, "sport")
-    kept = [m for m in named if m.entry.kind == "team" and m.entry.region and sport] + [
-        m
-        for m in counted(found, named)
-        if not (state and m.entry.name == CAPITAL)
-        and not (sahara and m.entry.region in SAHARA_REGIONS)
-    ]
+    places_kept = counted(found, named)
+    # The words of rules 7 and 8 are looked for only when a mention depends on them.
+    teams = [m for m in named if m.entry.kind == "team" and m.entry.region]
+    if teams and not said(found, places, "sport"):
+        teams = []
+    if any(m.entry.name == CAPITAL or m.entry.region in SAHARA_REGIONS for m in places_kept):
+        sahara = "diplomatic" in kinds or said(found, places, "diplomatic")
+        state = sahara or bool(kinds & {"national", "country"}) or said(found, places, "national")
+        places_kept = [
+            m
+            for m in places_kept
+            if not (state and m.entry.name == CAPITAL)
+            and not (sahara and m.entry.region in SAHARA_REGIONS)
+        ]
+    kept = teams + places_kept
     return list(dict.fromkeys(m.entry.region or "" for m in sorted(kept, key=start_of)))
 
 
