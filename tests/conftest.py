@@ -16,6 +16,7 @@ import shutil
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -167,3 +168,33 @@ def make_outlet(db: None):  # type: ignore[no-untyped-def]
 
 def engine() -> str:
     return settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+
+
+@pytest.fixture
+def broker_queue(tmp_path: Path) -> Iterator[Path]:
+    """The real filesystem broker, in a temp folder so the dev queue stays clean: a
+    fresh producer pool with these options (another test may have closed the one the
+    app holds: "Acquire on closed pool"), closed again after."""
+    from newsroom.celery import app
+
+    queue = tmp_path / "queue"
+    queue.mkdir()
+    original = app.conf.broker_transport_options
+
+    def fresh_pools() -> None:
+        app.pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None  # it holds the connection pool it was made with
+
+    fresh_pools()
+    app.conf.broker_transport_options = {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(tmp_path / "processed"),
+        "store_processed": False,
+    }
+    try:
+        yield queue
+    finally:
+        app.conf.broker_transport_options = original
+        fresh_pools()

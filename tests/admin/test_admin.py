@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -122,28 +121,6 @@ def test_health_filter_lists_only_matching_outlets(
     }
     for latin in names.keys() - listed:
         assert names[latin] not in html
-
-
-@pytest.fixture
-def broker_queue(tmp_path: Path) -> Iterator[Path]:
-    """The real filesystem broker, in a temp folder so the dev queue stays clean."""
-    from newsroom.celery import app
-
-    queue = tmp_path / "queue"
-    queue.mkdir()
-    original = app.conf.broker_transport_options
-    app.conf.broker_transport_options = {
-        "data_folder_in": str(queue),
-        "data_folder_out": str(queue),
-        "processed_folder": str(tmp_path / "processed"),
-        "store_processed": False,
-    }
-    try:
-        yield queue
-    finally:
-        app.conf.broker_transport_options = original
-        app.pool.force_close_all()
-        app._pool = None
 
 
 @pytest.mark.django_db

@@ -4,7 +4,6 @@ after a fetch that found the feed gone, and only then; look_for_feed proposes.""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,28 +13,6 @@ from articles.models import FeedChange
 from articles.tasks import fetch_outlet, look_for_feed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def broker_queue(tmp_path: Path) -> Iterator[Path]:
-    """The real filesystem broker, in a temp folder so the dev queue stays clean."""
-    from newsroom.celery import app
-
-    queue = tmp_path / "queue"
-    queue.mkdir()
-    original = app.conf.broker_transport_options
-    app.conf.broker_transport_options = {
-        "data_folder_in": str(queue),
-        "data_folder_out": str(queue),
-        "processed_folder": str(tmp_path / "processed"),
-        "store_processed": False,
-    }
-    try:
-        yield queue
-    finally:
-        app.conf.broker_transport_options = original
-        app.pool.force_close_all()
-        app._pool = None
 
 
 def queued(queue: Path) -> list[tuple[str, str]]:
