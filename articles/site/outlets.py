@@ -1,7 +1,8 @@
-"""The outlets page: every listed outlet, grouped by kind (national, regional, economy,
+"""The outlets page: the whole roster, grouped by kind (national, regional, economy,
 sports, culture, agencies, official sites) and the regional ones by region, north to
-south; within a group the freshest outlets first, as ``reading.outlet_blocks`` orders
-them."""
+south; within a group the active outlets first, each part freshest first as
+``reading.outlet_blocks`` orders them. Which outlets are paused, and why, is for staff
+(admin); readers see every outlet we know, and what each has published here."""
 
 from __future__ import annotations
 
@@ -65,12 +66,14 @@ class KindGroup:
 
 
 def outlet_groups(outlets: QuerySet[Outlet]) -> list[KindGroup]:
-    """``outlets`` with their latest headline and article count, grouped for the page;
-    kinds and regions without an outlet are left out."""
-    blocks = outlet_blocks(outlets, counts=True)
-    places = {
-        pk: (kind, region) for pk, kind, region in outlets.values_list("id", "kind", "region_id")
-    }
+    """``outlets`` with their latest headline and article count, grouped for the page,
+    the active ones first in each group; kinds and regions without an outlet are left
+    out."""
+    rows = outlets.values_list("id", "kind", "region_id", "status")
+    places = {pk: (kind, region) for pk, kind, region, _status in rows}
+    paused = {pk for pk, _kind, _region, status in rows if status != Outlet.Status.ACTIVE}
+    # A stable sort: the freshest first among the active, then among the others.
+    blocks = sorted(outlet_blocks(outlets, counts=True), key=lambda b: b.outlet.id in paused)
     by_kind: dict[str, list[OutletBlock]] = {}
     for block in blocks:
         kind, _region = places[block.outlet.id]

@@ -134,7 +134,7 @@ def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @cached_page
 def outlet_list(request: HttpRequest) -> HttpResponse:
-    groups = cached("outlet-groups", lambda: outlets.outlet_groups(Outlet.objects.listed()))
+    groups = cached("outlet-groups", lambda: outlets.outlet_groups(Outlet.objects.all()))
     return render(request, "articles/outlets.html", {"groups": groups})
 
 

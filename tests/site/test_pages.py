@@ -170,7 +170,7 @@ def test_the_outlet_page_shows_name_site_and_language_but_no_fetch_state(
     assert text(only(french, "//h1")) == "TelQuel"
 
 
-def test_the_outlet_list_shows_every_active_outlet_with_its_count_and_latest_headline(
+def test_the_outlet_list_shows_every_outlet_active_first_with_its_count_and_latest_headline(
     make_outlet, client: Client
 ) -> None:
     busy, quiet = make_outlet(name="منبر نشيط"), make_outlet(name="منبر هادئ")
@@ -183,9 +183,12 @@ def test_the_outlet_list_shows_every_active_outlet_with_its_count_and_latest_hea
     tree = parse(client.get("/outlets/"))
 
     cards = {text(only(c, ".//h3")): c for c in tree.xpath("//li[@class='outlet-card']")}
-    assert list(cards) == ["منبر نشيط", "منبر هادئ"]
+    assert list(cards) == ["منبر نشيط", "منبر هادئ", "منبر موقوف"]
     assert re.search(r"\b3\b", text(only(cards["منبر نشيط"], ".//p[@class='outlet-count']")))
     assert text(only(cards["منبر هادئ"], ".//p[@class='outlet-count']")) == "مقال واحد"
+    # Nothing published yet: one line says so (no "0 articles" above it).
+    assert not cards["منبر موقوف"].xpath(".//p[@class='outlet-count']")
+    assert text(only(cards["منبر موقوف"], ".//p")) == "لا مقالات بعد"
     latest = only(cards["منبر نشيط"], ".//p[@class='outlet-latest']/a")
     assert text(latest) == "خبر نشيط 0"
     assert latest.get("href") == busy.articles.get(title="خبر نشيط 0").get_absolute_url()
