@@ -24,6 +24,11 @@ class FullTextStatus(models.TextChoices):
     FAILED = "failed", _("فشل")
 
 
+# Up to this many articles, a region's page reads them by id and sorts them: cheaper
+# than walking the newest-first index for the few that are about it.
+SMALL_REGION = 1000
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible(self) -> ArticleQuerySet:
         """What readers may see: every article but those staff hid."""
@@ -38,13 +43,22 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return self.newest().defer("body_html", "content_hash", "key")
 
     def in_region(self, region_id: int) -> ArticleQuerySet:
-        """Articles about a region. A correlated EXISTS, not a join: the page is read in
-        (published_at, id) order from that index, each row checked against the link
-        table's (article_id, region_id) unique index, so no region's articles are
-        gathered and sorted first (docs/regions.md, "Pages")."""
-        links = Article.regions.through.objects.filter(
-            article_id=models.OuterRef("pk"), region_id=region_id
+        """Articles about a region. A region with few articles is read by their ids
+        (its links, then a sort of at most ``SMALL_REGION`` rows); a larger one by a
+        correlated EXISTS, not a join: the page is read in (published_at, id) order from
+        that index, each row checked against the link table's (article_id, region_id)
+        unique index, so no region's articles are gathered and sorted first. The EXISTS
+        alone walked the whole index for a region of 8 articles: 160 ms at 100,000
+        (docs/regions.md, "Pages")."""
+        through = Article.regions.through.objects
+        few = list(
+            through.filter(region_id=region_id).values_list("article_id", flat=True)[
+                : SMALL_REGION + 1
+            ]
         )
+        if len(few) <= SMALL_REGION:
+            return self.filter(pk__in=few)
+        links = through.filter(article_id=models.OuterRef("pk"), region_id=region_id)
         return self.filter(models.Exists(links))
 
     def older_than(self, published_at: datetime, article_id: int) -> ArticleQuerySet:
