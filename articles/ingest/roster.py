@@ -117,7 +117,7 @@ def _problems(entry: RosterEntry) -> list[str]:
 
 def _region_ids(entries: tuple[RosterEntry, ...]) -> dict[str, int]:
     """The roster's regions by slug (created by migration 0012)."""
-    ids = dict(Region.objects.values_list("slug", "id"))
+    ids = Region.objects.ids()
     unknown = sorted({entry.region for entry in entries if entry.region} - set(ids))
     if unknown:
         raise RosterError(f"unknown region(s) {', '.join(unknown)}")

@@ -26,11 +26,33 @@ REGIONS = (
 )
 
 
+class RegionManager(models.Manager["Region"]):
+    def ids(self) -> dict[str, int]:
+        """slug -> id of the twelve regions. Migration 0012 creates them; a database
+        emptied since (a flushed test database, a restored dump without them) gets the
+        missing ones back from ``REGIONS`` here, so tagging never meets an unknown
+        slug."""
+        found = dict(self.values_list("slug", "id"))
+        if len(found) < len(REGIONS):
+            self.bulk_create(
+                [
+                    Region(slug=slug, name=name, name_fr=name_fr, position=position)
+                    for position, (slug, name, name_fr) in enumerate(REGIONS)
+                    if slug not in found
+                ],
+                ignore_conflicts=True,
+            )
+            found = dict(self.values_list("slug", "id"))
+        return found
+
+
 class Region(models.Model):
     slug = models.SlugField(_("المعرّف"), max_length=50, unique=True)
     name = models.CharField(_("الاسم"), max_length=100)
     name_fr = models.CharField(_("الاسم بالفرنسية"), max_length=100)
     position = models.PositiveSmallIntegerField(_("الترتيب"), default=0)
+
+    objects = RegionManager()
 
     class Meta:
         verbose_name = _("جهة")

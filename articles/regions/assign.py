@@ -47,7 +47,7 @@ def tag(article_ids: Iterable[int]) -> int:
     )
     if not rows:
         return 0
-    ids = dict(Region.objects.values_list("slug", "id"))
+    ids = Region.objects.ids()
     links = [
         Through(article_id=article_id, region_id=ids[slug])
         for article_id, title, summary, body, kind, region in rows

@@ -94,10 +94,11 @@ def test_fulltext_command_refuses_bad_input_with_a_message(
 def outlet_form(outlet: Outlet, **changes: str) -> dict[str, str]:
     form = {
         "name": outlet.name, "name_latin": "", "slug": outlet.slug, "site_url": "",
-        "feed_url": outlet.feed_url, "language": "ar", "status": "active",
+        "feed_url": outlet.feed_url, "language": "ar", "status": "active", "kind": "national",
         "body_selector": "", "drop_selector": "", "next_fetch_at_0": "", "next_fetch_at_1": "",
         "section_aliases-TOTAL_FORMS": "0", "section_aliases-INITIAL_FORMS": "0",
         "fetch_logs-TOTAL_FORMS": "0", "fetch_logs-INITIAL_FORMS": "0",
+        "feed_changes-TOTAL_FORMS": "0", "feed_changes-INITIAL_FORMS": "0",
     }  # fmt: skip
     form.update(changes)
     return form
