@@ -12,28 +12,9 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom.env import env_bool, env_float, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
-
-
-def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name, "")
-    return float(value) if value.strip() else default
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 VAR_DIR = Path(os.environ.get("NEWSROOM_VAR_DIR", BASE_DIR / "var"))
@@ -390,7 +371,6 @@ IMAGE_COPY_WIDTH = env_int("IMAGE_COPY_WIDTH", 1200)
 IMAGE_THUMBNAIL_WIDTH = env_int("IMAGE_THUMBNAIL_WIDTH", 400)
 IMAGE_QUALITY = env_int("IMAGE_QUALITY", 80)
 
-# Image reports: distinct readers needed to hide an image automatically.
 # Image reports (articles.moderation): distinct networks within the window hide an image.
 IMAGE_REPORT_THRESHOLD = env_int("IMAGE_REPORT_THRESHOLD", 3)
 IMAGE_REPORT_WINDOW_DAYS = env_int("IMAGE_REPORT_WINDOW_DAYS", 7)
