@@ -6,24 +6,20 @@ finds no error. Screenshots at 390 and 1280 px, light and dark, in /tmp/shots-mo
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone, translation
 from playwright.sync_api import Browser, Page
 
 from articles.models import Article, DailyReads, Story
 from articles.reads import flush
-from tests.support.browser import AXE_RUN, settle_for_screenshot, vnu_errors
 from tests.support.reads import reads_cache
 from tests.support.site import changed, make_article, section
-from tests.support.site_browser import AXE, DESKTOP, PHONE, open_page, require_tool
+from tests.support.site_browser import DESKTOP, PHONE, audit_pages, open_page
 
 pytestmark = pytest.mark.usefixtures("_fresh_pages")
 
@@ -102,7 +98,6 @@ def test_the_article_page_counts_its_reader_once_and_the_home_page_shows_the_blo
 def test_the_block_passes_axe_and_the_nu_checker_light_and_dark_at_both_widths(
     live_server: Any, browser: Browser, make_outlet: Any, tmp_path: Path
 ) -> None:
-    axe = require_tool(AXE)
     lead, alone, story = articles(make_outlet)
     for article, readers in ((lead, 3), (alone, 1)):
         DailyReads.objects.create(article=article, day=timezone.localdate(), readers=readers)
@@ -110,27 +105,8 @@ def test_the_block_passes_axe_and_the_nu_checker_light_and_dark_at_both_widths(
     with translation.override("ar"):
         pages = {"home": "/", "article": alone.get_absolute_url()}
     pages |= {f"fr-{name}": f"/fr{url}" for name, url in pages.items()}
-    SHOTS.mkdir(exist_ok=True)
-    failures: dict[str, Any] = {}
-    for width, viewport in ((390, PHONE), (1280, DESKTOP)):
-        for scheme in ("light", "dark"):
-            options = {"viewport": viewport, "bypass_csp": True, "color_scheme": scheme}
-            with open_page(browser, live_server.url, **options) as (page, watch):
-                for name, url in pages.items():
-                    page.goto(url)
-                    assert page.locator("section.most-read ol li").count() == 2, url
-                    settle_for_screenshot(page, pause_ms=200)
-                    shot = SHOTS / f"{name}-{width}-{scheme}.png"
-                    page.screenshot(path=str(shot), full_page=True)
-                    page.add_script_tag(path=str(axe))
-                    if violations := page.evaluate(AXE_RUN):
-                        failures[f"{url} {width} {scheme}"] = violations
-                assert [m for m in watch.console if m.startswith("error")] == []
-    assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
-    if shutil.which("java"):
-        client, files = Client(), []
-        for name, url in pages.items():
-            path = tmp_path / f"{name}.html"
-            path.write_bytes(client.get(url).content)
-            files.append(path)
-        assert vnu_errors(files) == []
+
+    def two_entries(page: Page, url: str) -> None:
+        assert page.locator("section.most-read ol li").count() == 2, url
+
+    audit_pages(browser, live_server.url, pages, SHOTS, tmp_path, check=two_entries)

@@ -6,21 +6,17 @@ px, light and dark, in /tmp/shots-regions/."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone, translation
 from playwright.sync_api import Browser
 
 from articles.models import REGIONS, Article, Outlet, Region
-from tests.support.browser import AXE_RUN, settle_for_screenshot, vnu_errors
 from tests.support.site import changed, make_article, section
-from tests.support.site_browser import AXE, DESKTOP, PHONE, open_page, require_tool
+from tests.support.site_browser import DESKTOP, audit_pages, open_page
 
 pytestmark = pytest.mark.usefixtures("_fresh_pages")
 
@@ -63,36 +59,12 @@ def articles(make_outlet: Any) -> Article:
 def test_region_pages_pass_axe_and_the_nu_checker_light_and_dark_at_both_widths(
     live_server: Any, browser: Browser, make_outlet: Any, tmp_path: Path
 ) -> None:
-    axe = require_tool(AXE)
     article = articles(make_outlet)
     with translation.override("ar"):
         pages = {"region": "/region/souss-massa/", "regions": "/regions/",
                  "article": article.get_absolute_url()}  # fmt: skip
     pages |= {f"fr-{name}": f"/fr{url}" for name, url in pages.items()}
-    SHOTS.mkdir(exist_ok=True)
-    failures: dict[str, Any] = {}
-    for width, viewport in ((390, PHONE), (1280, DESKTOP)):
-        for scheme in ("light", "dark"):
-            options = {"viewport": viewport, "bypass_csp": True, "color_scheme": scheme}
-            with open_page(browser, live_server.url, **options) as (page, watch):
-                for name, url in pages.items():
-                    response = page.goto(url)
-                    assert response is not None and response.status == 200, url
-                    settle_for_screenshot(page, pause_ms=200)
-                    shot = SHOTS / f"{name}-{width}-{scheme}.png"
-                    page.screenshot(path=str(shot), full_page=True)
-                    page.add_script_tag(path=str(axe))
-                    if violations := page.evaluate(AXE_RUN):
-                        failures[f"{url} {width} {scheme}"] = violations
-                assert [m for m in watch.console if m.startswith("error")] == []
-    assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
-    if shutil.which("java"):
-        client, files = Client(), []
-        for name, url in pages.items():
-            path = tmp_path / f"{name}.html"
-            path.write_bytes(client.get(url).content)
-            files.append(path)
-        assert vnu_errors(files) == []
+    audit_pages(browser, live_server.url, pages, SHOTS, tmp_path)
 
 
 @pytest.mark.browser

@@ -9,7 +9,9 @@ axe-core and vnu.jar come from npm into tests/tools/node_modules (`make install`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import shutil
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,3 +117,47 @@ XML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apo
 def xml_text(value: str) -> str:
     """``value`` as XML character data (or attribute value) that parses back to itself."""
     return "".join(XML_ESCAPES.get(char, char) for char in value)
+
+
+def audit_pages(
+    browser: Browser,
+    origin: str,
+    pages: dict[str, str],
+    shots: Path,
+    html_dir: Path,
+    check: Callable[[Page, str], None] = lambda page, url: None,
+) -> None:
+    """Every page of ``pages`` (name -> path) at phone and desktop widths, light and
+    dark: ``check`` it, keep a full-page screenshot in ``shots`` for a person to look
+    at, and fail on any axe-core violation or console error; then on any Nu Html
+    Checker error in its HTML (when Java is there)."""
+    from django.test import Client
+
+    from tests.support.browser import AXE_RUN, settle_for_screenshot, vnu_errors
+
+    axe = require_tool(AXE)
+    shots.mkdir(exist_ok=True)
+    failures: dict[str, Any] = {}
+    for width, viewport in ((390, PHONE), (1280, DESKTOP)):
+        for scheme in ("light", "dark"):
+            options = {"viewport": viewport, "bypass_csp": True, "color_scheme": scheme}
+            with open_page(browser, origin, **options) as (page, watch):
+                for name, url in pages.items():
+                    response = page.goto(url)
+                    assert response is not None and response.status == 200, url
+                    check(page, url)
+                    settle_for_screenshot(page, pause_ms=200)
+                    shot = shots / f"{name}-{width}-{scheme}.png"
+                    page.screenshot(path=str(shot), full_page=True)
+                    page.add_script_tag(path=str(axe))
+                    if violations := page.evaluate(AXE_RUN):
+                        failures[f"{url} {width} {scheme}"] = violations
+                assert [m for m in watch.console if m.startswith("error")] == []
+    assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
+    if shutil.which("java"):
+        client, files = Client(), []
+        for name, url in pages.items():
+            path = html_dir / f"{name}.html"
+            path.write_bytes(client.get(url).content)
+            files.append(path)
+        assert vnu_errors(files) == []
