@@ -225,6 +225,10 @@ class Outlet(models.Model):
 class Section(models.Model):
     """One of the canonical Moroccan news sections."""
 
+    # The outlets' own "regions" section: read on the region pages (/regions/), which
+    # tag every outlet's articles by the places they name, not on a section page.
+    REGIONS = "regions"
+
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(_("الاسم"), max_length=100)
     name_fr = models.CharField(_("الاسم بالفرنسية"), max_length=100, blank=True)
@@ -240,6 +244,8 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
+        if self.slug == self.REGIONS:
+            return reverse("articles:regions")
         return reverse("articles:section", args=[self.slug])
 
     @property

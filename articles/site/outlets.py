@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -42,6 +43,9 @@ class RegionRef:
     @property
     def display_name(self) -> str:
         return self.name_fr if get_language() == "fr" else self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:region", args=[self.slug])
 
 
 @dataclass(frozen=True)

@@ -75,9 +75,8 @@ class SectionSitemap(EditionSitemap):
     changefreq = "hourly"
 
     def items(self) -> QuerySet[Section]:
-        return Section.objects.annotate(latest_at=Max("articles__published_at")).order_by(
-            "position"
-        )
+        sections = Section.objects.exclude(slug=Section.REGIONS)  # the region pages have it
+        return sections.annotate(latest_at=Max("articles__published_at")).order_by("position")
 
     def lastmod(self, item: Section) -> datetime | None:
         return item.latest_at  # type: ignore[attr-defined,no-any-return]

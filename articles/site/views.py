@@ -68,6 +68,8 @@ def article_detail(request: HttpRequest, outlet: str, pk: int) -> HttpResponse:
 @require_safe
 @cached_page
 def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug == Section.REGIONS:
+        return HttpResponsePermanentRedirect(reverse("articles:regions"))
     section = get_object_or_404(Section, slug=slug)
     page = reading.article_page(Article.objects.filter(section=section), request.GET)
     context = {

@@ -114,3 +114,13 @@ def test_with_the_roster_and_the_demo_every_outlet_is_on_the_page_active_first(c
         "منابر وطنية", "منابر جهوية", "اقتصاد وأعمال", "رياضة", "ثقافة وفكر", "وكالات الأنباء",
         "مواقع رسمية",
     ]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/fr"])
+def test_a_region_heading_leads_to_its_region_page(client, outlets, prefix) -> None:
+    html = client.get(f"{prefix}/outlets/").content.decode()
+
+    heading = re.search(r'<h3 class="outlet-region">(.*?)</h3>', html, re.S)
+    assert heading and f'<a href="{prefix}/region/oriental/">' in heading.group(1)
+    assert f'href="{prefix}/region/souss-massa/"' in html
