@@ -274,7 +274,9 @@ CONTENT_SECURITY_POLICY = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_HTTPONLY = True
+# Our scripts never read the CSRF cookie (forms carry the token), so it is HttpOnly too.
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 # Trust X-Forwarded-Proto only when told a proxy in front sets it (and overwrites any
 # value a client sent); otherwise any client could claim to be on HTTPS.
 if env_bool("BEHIND_TLS_PROXY", False):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
@@ -170,6 +171,19 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # images arrive with articles, never by hand
 
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        """The moderation permission, the same on the review queue (a proxy model with
+        permissions of its own): hide, restore, dismiss, review, copy again."""
+        return bool(request.user.has_perm("articles.change_image"))
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        # Django leaves out the actions a user may not run, and a post of one then only
+        # shows the list again: staff who may only look are refused it outright (403).
+        name = request.POST.get("action", "") if request.method == "POST" else ""
+        if name in self.actions and name not in self.get_actions(request):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # hide instead: a deleted row would come back with the next fetch
 
@@ -182,27 +196,27 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         said = done % {"images": counted("articles.image", len(images))}
         self.message_user(request, said, messages.SUCCESS)
 
-    @admin.action(description=_("احجب الصور المختارة (ومثيلاتها)"))
+    @admin.action(description=_("احجب الصور المختارة (ومثيلاتها)"), permissions=["moderate"])
     def hide_images(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
         self._each(request, queryset, visibility.hide, _("حُجبت %(images)s."))
 
-    @admin.action(description=_("أعد الصور المختارة (وتحصينها من الحجب التلقائي)"))
+    @admin.action(description=_("أعد الصور المختارة (وتحصينها من الحجب التلقائي)"), permissions=["moderate"])
     def restore_images(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
         self._each(request, queryset, visibility.restore, _("أعيدت %(images)s."))
 
-    @admin.action(description=_("ارفض بلاغات الصور المختارة"))
+    @admin.action(description=_("ارفض بلاغات الصور المختارة"), permissions=["moderate"])
     def dismiss_reports(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
         self._each(request, queryset, visibility.dismiss, _("رُفضت بلاغات %(images)s."))
 
-    @admin.action(description=_("ارفع التحصين عن الصور المختارة"))
+    @admin.action(description=_("ارفع التحصين عن الصور المختارة"), permissions=["moderate"])
     def lift_immunity(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
         self._each(request, queryset, visibility.lift_immunity, _("رُفع تحصين %(images)s."))
 
-    @admin.action(description=_("علّم الصور المختارة كمراجعة"))
+    @admin.action(description=_("علّم الصور المختارة كمراجعة"), permissions=["moderate"])
     def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
         self._each(request, queryset, visibility.mark_reviewed, _("روجعت %(images)s."))
 
-    @admin.action(description=_("أعد نسخ الصور المختارة"))
+    @admin.action(description=_("أعد نسخ الصور المختارة"), permissions=["moderate"])
     def copy_again(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
         ids = list(queryset.exclude(status=Image.Status.STORED).values_list("id", flat=True))
         queryset.filter(id__in=ids).update(status=Image.Status.PENDING, attempts=0)
