@@ -72,6 +72,15 @@ FUZZ_HARNESS ?=
 fuzz: $(VENV)/.installed
 	$(PY) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) --harness '$(FUZZ_HARNESS)'
 
+# The production stack (gunicorn, PostgreSQL, Redis, two Celery workers, beat) under
+# locust's steady load while a local feed server publishes; fails unless the promises of
+# docs/reliability.md hold (tests/reliability/README.md). Not part of `make test`.
+SOAK_SECONDS ?= 600
+SOAK_RATE ?= 50
+.PHONY: soak
+soak: install
+	$(PY) tests/reliability/soak.py --seconds $(SOAK_SECONDS) --rate $(SOAK_RATE)
+
 bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/images.py
