@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+
 from articles.models import Article, ArticleImage, Outlet, Story
 from articles.site.reading import with_images
 from articles.stories.ranking import story_reports
@@ -33,7 +36,7 @@ class StoryPage:
 @dataclass(frozen=True)
 class Coverage:
     story: Story
-    reports: list[Article]  # the other outlets' visible reports, newest first
+    reports: list[Article]  # each other outlet's newest visible report, newest first
 
 
 def story_page(pk: int) -> StoryPage | None:
@@ -54,12 +57,26 @@ def story_page(pk: int) -> StoryPage | None:
 
 
 def coverage(article: Article) -> Coverage | None:
-    """The other outlets' reports of ``article``'s story, for its page."""
+    """The other outlets' reports of ``article``'s story, for its page: each outlet's
+    newest, newest first. One per outlet, as the heading counts them (the story page
+    lists every report): a story of 500 reports costs the page what one of 20 outlets
+    does, where reading all of them made every article of a big story slow (the soak
+    test, docs/reliability.md)."""
     if article.story_id is None:
         return None
     story = Story.objects.select_related("lead").filter(pk=article.story_id).first()
-    reports = story_reports([article.story_id]).get(article.story_id, [])
-    others = [r for r in reports if r.outlet_id != article.outlet_id]
+    newest_of_outlet = Window(
+        RowNumber(),
+        partition_by=[F("outlet_id")],
+        order_by=[F("published_at").desc(), F("id").desc()],
+    )
+    others = list(
+        Article.objects.listed()
+        .filter(story_id=article.story_id)
+        .exclude(outlet_id=article.outlet_id)
+        .annotate(rank=newest_of_outlet)
+        .filter(rank=1)
+    )
     if story is None or not others:
         return None
     return Coverage(story, others)
