@@ -29,6 +29,7 @@ from articles.models import (
     SectionAlias,
 )
 from articles.regions.assign import tag as tag_regions
+from articles.regions.assign import tag_new as tag_new_regions
 from articles.search.index import index_articles
 
 ARTICLE_FIELDS = (
@@ -95,7 +96,14 @@ def store_entries(
         )
         page_ids = queue_pages(outlet, changed, ids) if outlet.full_text else ()
         index_articles(ids.values())
-        tag_regions(ids.values())
+        # New articles are tagged from the text in hand; changed ones from their stored
+        # text (a body taken from the outlet's page outlives the feed's), unless staff
+        # set their regions.
+        tag_new_regions(
+            outlet,
+            ((ids[e.key], e.title, e.summary, e.body_html) for e in changed if e.key not in existing),
+        )
+        tag_regions(ids[key] for key in existing if key in ids)
         # Last, in the same transaction: pages cached under the new number see these rows.
         ContentVersion.objects.bump()
     new = sum(1 for e in changed if e.key not in existing)

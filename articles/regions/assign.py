@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models.functions import Substr
 
+from articles.lib.sql import insert_rows
 from articles.models import Article, ContentVersion, Outlet, Region
 from articles.regions.tagger import regions_of
 from articles.search.documents import body_text
@@ -38,8 +39,8 @@ def outlet_region(kind: str, region: str | None) -> str | None:
 
 
 def tag(article_ids: Iterable[int]) -> int:
-    """Tag these articles (those staff did not set) in the caller's transaction.
-    Returns how many were tagged."""
+    """Tag these articles (those staff did not set) in the caller's transaction, from
+    their stored text, replacing the regions they had. Returns how many were tagged."""
     # Only the body's start leaves the database: a body may be a long page.
     articles = Article.objects.filter(id__in=list(article_ids), regions_by_staff=False)
     rows = list(
@@ -47,15 +48,36 @@ def tag(article_ids: Iterable[int]) -> int:
     )
     if not rows:
         return 0
-    ids = Region.objects.ids()
-    links = [
-        Through(article_id=article_id, region_id=ids[slug])
-        for article_id, title, summary, body, kind, region in rows
-        for slug in regions_of(title, lead_of(summary, body), outlet_region(kind, region))
-    ]
     Through.objects.filter(article_id__in=[row[0] for row in rows]).delete()
-    Through.objects.bulk_create(links)
+    write(
+        (article_id, regions_of(title, lead_of(summary, body), outlet_region(kind, region)))
+        for article_id, title, summary, body, kind, region in rows
+    )
     return len(rows)
+
+
+def tag_new(outlet: Outlet, texts: Iterable[tuple[int, str, str, str]]) -> None:
+    """Tag articles the caller has just inserted for ``outlet``, from the text in hand
+    (id, title, summary, body HTML): nothing to read back or replace, and no staff
+    decision yet. The ingest's path; ``tag`` is the one for stored articles."""
+    ids = Region.objects.ids()
+    home = None
+    if outlet.kind == Outlet.Kind.REGIONAL and outlet.region_id is not None:
+        home = next((slug for slug, pk in ids.items() if pk == outlet.region_id), None)
+    write(
+        ((article_id, regions_of(title, lead_of(summary, body_html), home))
+         for article_id, title, summary, body_html in texts),
+        ids,
+    )  # fmt: skip
+
+
+def write(found: Iterable[tuple[int, list[str]]], ids: dict[str, int] | None = None) -> None:
+    """Insert the (article, region) rows of ``found``: (article id, region slugs)."""
+    ids = ids or Region.objects.ids()
+    # One executemany INSERT: the ORM's bulk_create built a model instance per row and
+    # cost as much as the tagging itself.
+    rows = ((pk, ids[slug]) for pk, slugs in found for slug in slugs)
+    insert_rows(Through, ("article", "region"), rows, conflict=("article", "region"))
 
 
 def batches(since: datetime | None) -> Iterator[list[int]]:
