@@ -37,7 +37,10 @@ NAME_KINDS = ("team", "org", "country")
 # Rules whose forms are filed in the table, and rules read as sets of single words (a
 # national or diplomatic word counts even inside a longer name: "وزير الصحة" is an org).
 FORM_RULES = ("context", "phrase", "spelled", "national", "diplomatic")
-WORD_RULES = ("firstname", "origin", "sport", "context-spelled", "national", "diplomatic")
+WORD_RULES = (
+    "firstname", "origin", "named", "state", "state-before", "sport", "context-spelled", "national",
+    "diplomatic",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,25 @@ The rules (docs/regions.md says why each is there):
    counts ("العيون والداخلة وبوجدور"). Unambiguous names need none.
 6. Incidental places do not count: a place right after a first name is a surname
    ("Hicham Benslimane", "محمد الفاسي" never matches anyway), one after a word of origin
-   a person's origin ("المنحدر من مدينة فاس", "un élu de Laâyoune").
+   a person's origin ("المنحدر من مدينة فاس", "un élu de Laâyoune"), one right after a
+   word naming a thing the name of that thing ("le navire Tanger", "la brasserie
+   Marrakech"), and a name alone in quotation marks a title ("« Casablanca »", the
+   film). A place a known phrase holds ("la crise d'Agadir", "الرباط المقدس") counts
+   elsewhere in the text only where a word of place or a preposition says so.
 7. National acts in the capital are national, and "Rabat" is often the State: in a text
    naming a national institution (the government, Parliament, a ministry), the Sahara
    file (the UN, autonomy) or a country, Rabat gives no region; in a text about the
-   Sahara file, the southern regions' cities are not the scene either.
+   Sahara file, the southern regions' cities are not the scene either; "Rabat" followed
+   by a verb of the State ("الرباط ترد", "Rabat salue") is the State.
 8. A club's news is its home town's (Raja: Casablanca), in a text with a word of sport.
 9. A regional outlet's articles are about its region too (``Outlet.region``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from articles.regions.gazetteer import Entry, Gazetteer, gazetteer
 from articles.search.words import REMOVED, TEXT_WORD, WORD, bare, normalize
@@ -44,7 +50,7 @@ PLACE_WORDS = frozenset(
         "بلدية", "جماعة", "ساكنة", "سكان", "ضواحي", "نواحي", "منطقة", "شوارع", "أحياء",
         "حي", "عامل", "والي", "باشا", "ميناء", "مطار", "شاطئ", "محكمة", "مستشفى", "قرب",
         "في", "à", "de", "d", "ville", "province", "région", "préfecture", "commune",
-        "wilaya", "près", "port",
+        "wilaya", "près", "port", "سواحل", "ساحل", "شواطئ",
     )
 )  # fmt: skip
 # What may come before an Arabic form in the text's word: conjunctions, prepositions.
@@ -55,6 +61,9 @@ ORIGIN_REACH = 3  # words before a place that may say it is someone's origin
 CAPITAL = "rabat"
 SAHARA_REGIONS = frozenset({"laayoune-sakia-el-hamra", "dakhla-oued-ed-dahab"})
 BREAK = "\n"  # between the title and the lead: no list runs across it
+# A short text in quotation marks: a name alone there is a title ("« Casablanca »").
+QUOTED = re.compile(r'[«"“]([^«»"“”\n]{1,60})[»"”]')
+QUOTED_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,7 @@ class Words:
     raw: list[str]  # as written
     norm: list[str]  # normalised (``articles.search.words.normalize``)
     bare: list[str]  # without article or one-letter prefix
+    quoted: list[bool]  # alone, or nearly, in quotation marks
 
 
 @dataclass(frozen=True)
@@ -91,18 +101,28 @@ def read_words(*texts: str) -> Words:
     raw: list[str] = []
     norm: list[str] = []
     bares: list[str] = []
+    quoted: list[bool] = []
     for text in texts:
         if raw:
             raw.append(BREAK)
             norm.append(BREAK)
             bares.append(BREAK)
-        for written in TEXT_WORD.findall(text):
+            quoted.append(False)
+        quotes = [
+            quote.span(1)
+            for quote in QUOTED.finditer(text)
+            if len(TEXT_WORD.findall(quote.group(1))) <= QUOTED_WORDS
+        ]
+        for match in TEXT_WORD.finditer(text):
+            written = match.group()
             folded, plain = fold(written)
             if folded:
                 raw.append(written)
                 norm.append(folded)
                 bares.append(plain)
-    return Words(raw, norm, bares)
+                at = match.start()
+                quoted.append(any(start <= at < end for start, end in quotes))
+    return Words(raw, norm, bares, quoted)
 
 
 def prefix_of(word: str, first: str) -> str | None:
@@ -157,15 +177,19 @@ def judge(found: Words, start: int, entry: Entry, places: Gazetteer) -> bool | N
 
 
 def incidental(found: Words, start: int, places: Gazetteer) -> bool:
-    """A surname after a first name, a person's origin (rule 6)."""
-    if start and found.norm[start - 1] in places.words["firstname"]:
+    """A surname after a first name, a person's origin, a thing's name, a title in
+    quotation marks (rule 6)."""
+    if found.quoted[start]:
+        return True
+    if start and found.norm[start - 1] in places.words["firstname"] | places.words["named"]:
         return True
     before = found.norm[max(0, start - ORIGIN_REACH) : start]
     return any(without_prefix(word) & places.words["origin"] for word in before)
 
 
 def mentions(found: Words, places: Gazetteer) -> list[Mention]:
-    """The names found in ``found``, longest form first (rule 2)."""
+    """The names found in ``found``, longest form first (rule 2); a place a known
+    phrase holds is kept as a mention that is not sure (rule 6)."""
     result: list[Mention] = []
     position, count = 0, len(found.norm)
     while position < count:
@@ -179,12 +203,26 @@ def mentions(found: Words, places: Gazetteer) -> list[Mention]:
             sure = judge(found, position, entry, places) if entry.region else True
             if sure is None:
                 continue
+            if entry.kind == "phrase":
+                result.extend(held(found, position, position + size, places))
             result.append(Mention(position, position + size, entry, sure))
             position += size
             break
         else:
             position += 1
     return result
+
+
+def held(found: Words, start: int, end: int, places: Gazetteer) -> list[Mention]:
+    """The places named inside a phrase's words, as mentions of kind "held"."""
+    inside = []
+    for position in range(start, end):
+        for size in range(end - position, 0, -1):
+            entry = lookup(found, position, size, places)
+            if entry is not None and entry.kind == "place" and entry.region:
+                inside.append(Mention(position, position + size, replace(entry, kind="held"), False))
+                break
+    return inside
 
 
 def lookup(found: Words, position: int, size: int, places: Gazetteer) -> Entry | None:
@@ -221,6 +259,13 @@ def regions_named(found: Words, places: Gazetteer) -> list[str]:
         return []
     kinds = {m.entry.kind for m in named}
     places_kept = counted(found, named)
+    held_names = {m.entry.name for m in named if m.entry.kind == "held"}
+    if held_names:  # the phrase's place counts elsewhere only as a place (rule 6)
+        places_kept = [
+            m for m in places_kept
+            if m.entry.name not in held_names or said_as_place(found, m)
+        ]  # fmt: skip
+    places_kept = [m for m in places_kept if not the_state(found, m, places)]
     # The words of rules 7 and 8 are looked for only when a mention depends on them.
     teams = [m for m in named if m.entry.kind == "team" and m.entry.region]
     if teams and not said(found, places, "sport"):
@@ -236,6 +281,23 @@ def regions_named(found: Words, places: Gazetteer) -> list[str]:
         ]
     kept = teams + places_kept
     return list(dict.fromkeys(m.entry.region or "" for m in sorted(kept, key=start_of)))
+
+
+def said_as_place(found: Words, mention: Mention) -> bool:
+    """A word of place or a preposition before the mention (rule 5's context)."""
+    word = found.norm[mention.start]
+    prefix = "" if word.isascii() else (prefix_of(word, mention.entry.first) or "")
+    return in_context(found, mention.start, prefix)
+
+
+def the_state(found: Words, mention: Mention, places: Gazetteer) -> bool:
+    """"Rabat" with a verb of the State: "الرباط ترد", "ردت الرباط", "Rabat salue"
+    (rule 7)."""
+    if mention.entry.name != CAPITAL:
+        return False
+    after = found.norm[mention.end] if mention.end < len(found.norm) else ""
+    before = found.norm[mention.start - 1] if mention.start else ""
+    return after in places.words["state"] or before in places.words["state-before"]
 
 
 def start_of(mention: Mention) -> int:

@@ -86,10 +86,55 @@ def test_rabat_is_the_state_beside_a_national_institution_or_a_country() -> None
     assert text_regions("ترامواي الرباط يصل إلى حي الرياض") == ["rabat-sale-kenitra"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["الرباط تستنكر تصريحات مسؤول أجنبي", "ردت الرباط على القرار بحزم", "Rabat salue l'initiative"],
+)
+def test_rabat_with_a_verb_of_the_state_is_the_state(text: str) -> None:
+    assert text_regions(text) == []
+
+
+def test_rabat_hosting_something_stays_a_place() -> None:
+    assert text_regions("الرباط تحتضن مهرجان موازين") == ["rabat-sale-kenitra"]
+
+
 def test_incidental_places_are_not_counted() -> None:
     assert text_regions("Hicham Benslimane rachète une chaîne") == []
     assert text_regions("الوزير المنحدر من مدينة فاس") == []
     assert text_regions("Sahara : à l'ONU, un élu de Laâyoune plaide") == []
+    assert text_regions("Mounir Safi élu à la tête de la fédération") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le navire Tanger bloqué à Rotterdam",
+        "Paris : la brasserie Marrakech ferme ses portes",
+        "« Casablanca » ressort dans les salles parisiennes",
+        "عرض فيلم «مراكش» في مهرجان أوروبي",
+    ],
+)
+def test_a_thing_named_after_a_place_is_not_the_place(text: str) -> None:
+    assert text_regions(text) == []
+
+
+def test_a_long_quotation_is_read_as_text() -> None:
+    assert text_regions("قال العامل: «سنفتتح المستشفى الجديد بمدينة تيزنيت قريبا»") == [
+        "souss-massa"
+    ]
+
+
+def test_a_place_held_by_a_known_phrase_needs_context_elsewhere_in_the_text() -> None:
+    assert text_regions("La crise d'Agadir, 1911", "La canonnière mouilla devant Agadir.") == []
+    assert text_regions("La crise d'Agadir revisitée", "Un colloque se tient à Agadir.") == [
+        "souss-massa"
+    ]
+    assert text_regions("الرباط المقدس في خطر", "تراجع قيمة الرباط المقدس للزواج") == []
+
+
+def test_ovens_are_not_ifrane() -> None:
+    assert text_regions("أفران تقليدية تعود إلى المدينة القديمة بمراكش") == ["marrakech-safi"]
+    assert text_regions("تساقطات ثلجية بإفران") == ["fes-meknes"]
 
 
 def test_a_regional_outlet_adds_its_region_first() -> None:
