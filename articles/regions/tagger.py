@@ -64,6 +64,7 @@ BREAK = "\n"  # between the title and the lead: no list runs across it
 # A short text in quotation marks: a name alone there is a title ("« Casablanca »").
 QUOTED = re.compile(r'[«"“]([^«»"“”\n]{1,60})[»"”]')
 QUOTED_WORDS = 3
+QUOTE_MARKS = frozenset('«"“')
 
 
 @dataclass(frozen=True)
@@ -108,21 +109,30 @@ def read_words(*texts: str) -> Words:
             norm.append(BREAK)
             bares.append(BREAK)
             quoted.append(False)
-        quotes = [
-            quote.span(1)
-            for quote in QUOTED.finditer(text)
-            if len(TEXT_WORD.findall(quote.group(1))) <= QUOTED_WORDS
-        ]
-        for match in TEXT_WORD.finditer(text):
-            written = match.group()
+        quotes = quoted_spans(text)
+        for match in TEXT_WORD.finditer(text) if quotes else TEXT_WORD.findall(text):
+            written = match if isinstance(match, str) else match.group()
             folded, plain = fold(written)
             if folded:
                 raw.append(written)
                 norm.append(folded)
                 bares.append(plain)
-                at = match.start()
-                quoted.append(any(start <= at < end for start, end in quotes))
+                quoted.append(
+                    not isinstance(match, str)
+                    and any(start <= match.start() < end for start, end in quotes)
+                )
     return Words(raw, norm, bares, quoted)
+
+
+def quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Where short quotations are in ``text`` (most texts have none: a quick look first)."""
+    if not QUOTE_MARKS.intersection(text):
+        return []
+    return [
+        quote.span(1)
+        for quote in QUOTED.finditer(text)
+        if len(TEXT_WORD.findall(quote.group(1))) <= QUOTED_WORDS
+    ]
 
 
 def prefix_of(word: str, first: str) -> str | None:
@@ -181,10 +191,11 @@ def incidental(found: Words, start: int, places: Gazetteer) -> bool:
     quotation marks (rule 6)."""
     if found.quoted[start]:
         return True
-    if start and found.norm[start - 1] in places.words["firstname"] | places.words["named"]:
+    before = found.norm[start - 1] if start else ""
+    if before in places.words["firstname"] or before in places.words["named"]:
         return True
-    before = found.norm[max(0, start - ORIGIN_REACH) : start]
-    return any(without_prefix(word) & places.words["origin"] for word in before)
+    reach = found.norm[max(0, start - ORIGIN_REACH) : start]
+    return any(without_prefix(word) & places.words["origin"] for word in reach)
 
 
 def mentions(found: Words, places: Gazetteer) -> list[Mention]:
