@@ -89,11 +89,11 @@ def cost(count: int) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from articles.ingest.parse import parse_feed
-    from articles.models import Outlet
     from django.db import transaction
 
     from articles.ingest import store
+    from articles.ingest.parse import parse_feed
+    from articles.models import Outlet
     from articles.regions.assign import tag
 
     tag_cpu = 0.0

@@ -101,7 +101,11 @@ def store_entries(
         # set their regions.
         tag_new_regions(
             outlet,
-            ((ids[e.key], e.title, e.summary, e.body_html) for e in changed if e.key not in existing),
+            (
+                (ids[e.key], e.title, e.summary, e.body_html)
+                for e in changed
+                if e.key not in existing
+            ),
         )
         tag_regions(ids[key] for key in existing if key in ids)
         # Last, in the same transaction: pages cached under the new number see these rows.

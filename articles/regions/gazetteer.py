@@ -38,8 +38,8 @@ NAME_KINDS = ("team", "org", "country")
 # national or diplomatic word counts even inside a longer name: "وزير الصحة" is an org).
 FORM_RULES = ("context", "phrase", "spelled", "national", "diplomatic")
 WORD_RULES = (
-    "firstname", "origin", "named", "state", "state-before", "sport", "context-spelled", "national",
-    "diplomatic",
+    "firstname", "origin", "named", "state", "state-before", "sport", "context-spelled",
+    "national", "diplomatic",
 )  # fmt: skip
 
 

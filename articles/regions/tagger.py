@@ -231,7 +231,9 @@ def held(found: Words, start: int, end: int, places: Gazetteer) -> list[Mention]
         for size in range(end - position, 0, -1):
             entry = lookup(found, position, size, places)
             if entry is not None and entry.kind == "place" and entry.region:
-                inside.append(Mention(position, position + size, replace(entry, kind="held"), False))
+                inside.append(
+                    Mention(position, position + size, replace(entry, kind="held"), False)
+                )
                 break
     return inside
 
@@ -302,7 +304,7 @@ def said_as_place(found: Words, mention: Mention) -> bool:
 
 
 def the_state(found: Words, mention: Mention, places: Gazetteer) -> bool:
-    """"Rabat" with a verb of the State: "الرباط ترد", "ردت الرباط", "Rabat salue"
+    """ "Rabat" with a verb of the State: "الرباط ترد", "ردت الرباط", "Rabat salue"
     (rule 7)."""
     if mention.entry.name != CAPITAL:
         return False

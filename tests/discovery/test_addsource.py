@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from articles.models import FeedChange, Outlet
 from tests.support.discovery import serve_site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def addsource(*args: str) -> str:

@@ -16,7 +16,7 @@ from articles.ingest.feeds import ingest_outlet
 from articles.models import FeedChange, Outlet
 from tests.support.discovery import serve_site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 ADD = "admin:articles_outlet_add"
 
 

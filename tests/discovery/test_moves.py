@@ -17,7 +17,7 @@ from articles.ingest.feeds import ingest_outlet
 from articles.models import Article, FeedChange, FetchLog, Outlet
 from tests.support.discovery import requested_paths, serve_site
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def moved_outlet(make_outlet, server: HTTPServer, **fields: object) -> Outlet:  # type: ignore[no-untyped-def]

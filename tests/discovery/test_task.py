@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from articles.models import FeedChange
 from articles.tasks import fetch_outlet, look_for_feed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def queued(queue: Path) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ import pytest
 
 from articles.models import REGIONS, Region
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def test_the_migration_made_the_twelve_regions() -> None:

@@ -8,7 +8,11 @@ import pytest
 
 from articles.models import Section
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sections")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("sections"),
+]
 
 
 @pytest.mark.parametrize("prefix", ["", "/fr"])

@@ -16,7 +16,11 @@ from articles.models import Article, Outlet, Region
 from tests.support.search import NOW, entry
 from tests.support.site import changed, make_article, pager_link, parse, story_ids
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sections")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgres,
+    pytest.mark.usefixtures("sections"),
+]
 
 
 def slugs(article: Article) -> set[str]:

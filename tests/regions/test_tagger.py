@@ -88,7 +88,11 @@ def test_rabat_is_the_state_beside_a_national_institution_or_a_country() -> None
 
 @pytest.mark.parametrize(
     "text",
-    ["الرباط تستنكر تصريحات مسؤول أجنبي", "ردت الرباط على القرار بحزم", "Rabat salue l'initiative"],
+    [
+        "الرباط تستنكر تصريحات مسؤول أجنبي",
+        "ردت الرباط على القرار بحزم",
+        "Rabat salue l'initiative",
+    ],
 )
 def test_rabat_with_a_verb_of_the_state_is_the_state(text: str) -> None:
     assert text_regions(text) == []
