@@ -200,7 +200,9 @@ class ImageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def hide_images(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
         self._each(request, queryset, visibility.hide, _("حُجبت %(images)s."))
 
-    @admin.action(description=_("أعد الصور المختارة (وتحصينها من الحجب التلقائي)"), permissions=["moderate"])
+    @admin.action(
+        description=_("أعد الصور المختارة (وتحصينها من الحجب التلقائي)"), permissions=["moderate"]
+    )
     def restore_images(self, request: HttpRequest, queryset: QuerySet[Image]) -> None:
         self._each(request, queryset, visibility.restore, _("أعيدت %(images)s."))
 

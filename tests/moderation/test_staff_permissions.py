@@ -48,9 +48,7 @@ def viewer(django_user_model: Any) -> Client:
 
 @pytest.fixture
 def moderator(django_user_model: Any) -> Client:
-    return staff_client(
-        django_user_model, "view_image", "change_image", "view_reviewqueueimage"
-    )
+    return staff_client(django_user_model, "view_image", "change_image", "view_reviewqueueimage")
 
 
 def offered(client: Client, changelist: str) -> set[str]:
