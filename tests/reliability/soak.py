@@ -19,9 +19,9 @@ unless every promise held (docs/reliability.md, "Under steady load"):
 - the resident memory of every process at the end is at most 10% above its value
   right after the warm-up (medians of the samples in each window);
 - no process's open file descriptors grow (the end window's highest count is at most
-  FD_SLACK above the warm window's, for sockets in flight), and the database
-  connections do not grow (end window's highest <= warm window's highest) and stay
-  at most one per process of the stack;
+  FD_SLACK above the highest until the warm-up's end, for sockets in flight), and the
+  database connections do not grow (the end window's highest <= the highest until the
+  warm-up's end) and stay at most one per process of the stack;
 - no process of the stack died or was replaced during the run.
 """
 
@@ -114,11 +114,37 @@ class Sampler(threading.Thread):
                 self.samples.append(
                     {
                         "t": time.time() - self.start_time,
+                        "machine_cpu": machine_cpu(),
                         "processes": {str(pid): list(value) for pid, value in probe.items()},
                         "db_connections": connections,
                     }
                 )
             self.stopped.wait(SAMPLE_EVERY)
+
+
+def machine_cpu() -> tuple[float, float]:
+    """The whole machine's busy and idle CPU seconds so far (all cores), from /proc/stat."""
+    ticks = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    hertz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hertz, idle / hertz
+
+
+def contention(samples: list[dict[str, Any]], rows: dict[str, Any]) -> dict[str, Any]:
+    """How busy the machine was during the load, and how much of that was the stack: on a
+    machine shared with other work the stack may not get the CPU the rate needs."""
+    if len(samples) < 2:
+        return {}
+    (busy0, idle0), (busy1, idle1) = samples[0]["machine_cpu"], samples[-1]["machine_cpu"]
+    seconds = samples[-1]["t"] - samples[0]["t"]
+    stack = sum(row["cpu_seconds"] or 0 for row in rows.values())
+    return {
+        "cores": os.cpu_count(),
+        "machine_busy_cores": round((busy1 - busy0) / seconds, 2),
+        "stack_cores": round(stack / seconds, 2),
+        "other_cores": round((busy1 - busy0 - stack) / seconds, 2),
+        "idle_cores": round((idle1 - idle0) / seconds, 2),
+    }
 
 
 def window(samples: list[dict[str, Any]], start: float, end: float) -> list[dict[str, Any]]:
@@ -128,8 +154,14 @@ def window(samples: list[dict[str, Any]], start: float, end: float) -> list[dict
 def resources(
     samples: list[dict[str, Any]], warm: tuple[float, float], last: tuple[float, float]
 ) -> dict[str, Any]:
-    """Per process: RSS (median) and fds (max) in the warm and end windows."""
+    """Per process: RSS (median) in the warm and end windows; fds and the database
+    connections (highest) from the start to the warm window's end, and in the end
+    window. Persistent connections are closed and opened again (DATABASE_CONN_MAX_AGE)
+    and pool processes hold one only while they need it, so the count swings between
+    samples (3 to 7 in a run); the highest reached by the end of the warm-up is the
+    stack's own, and a leak shows as more than that, or more than one per process."""
     first, final = window(samples, *warm), window(samples, *last)
+    early = window(samples, 0, warm[1])
     pids_first = set().union(*(s["processes"] for s in first)) if first else set()
     pids_final = set().union(*(s["processes"] for s in final)) if final else set()
     rows = {}
@@ -141,7 +173,7 @@ def resources(
 
         label = next(s["processes"][pid][0] for s in first + final if pid in s["processes"])
         rss0, rss1 = values(first, 1), values(final, 1)
-        fd0, fd1 = values(first, 2), values(final, 2)
+        fd0, fd1 = values(early, 2), values(final, 2)
         cpu = [s["processes"][pid][3] for s in samples
                if pid in s["processes"] and s["processes"][pid][3] is not None]  # fmt: skip
         rows[pid] = {
@@ -152,10 +184,11 @@ def resources(
             "fds_end": max(fd1) if fd1 else None,
             "cpu_seconds": round(cpu[-1] - cpu[0], 1) if cpu else None,
         }
-    conns0 = [s["db_connections"] for s in first]
+    conns0 = [s["db_connections"] for s in early]
     conns1 = [s["db_connections"] for s in final]
     return {
         "processes": rows,
+        "cpu": contention(samples, rows),
         "db_connections_warm": max(conns0, default=None),
         "db_connections_end": max(conns1, default=None),
         "process_count_end": len(pids_final),
@@ -262,7 +295,10 @@ def failures(report: dict[str, Any]) -> list[str]:
     if not req["total"]:
         found.append("no request was made")
     if req["rate_per_s"] < report["rate"] * RATE_HELD:
-        found.append(f"the load held {req['rate_per_s']}/s of the {report['rate']}/s asked")
+        found.append(
+            f"the load held {req['rate_per_s']}/s of the {report['rate']}/s asked (CPU: "
+            f"{report['resources']['cpu']})"
+        )
     for name in ("server_errors", "connection_errors", "unexpected"):
         if req[name]:
             found.append(f"{req[name]} {name.replace('_', ' ')}")
@@ -323,6 +359,11 @@ def print_report(report: dict[str, Any]) -> None:
         print(f"{row['label']:<16} {pid:>8} {w or '-':>9} {e or '-':>9} {growth:>7} "
               f"{row['fds_warm']:>4}->{row['fds_end']:<4} {row['cpu_seconds']:>7}")  # fmt: skip
     print(f"database connections: {res['db_connections_warm']} -> {res['db_connections_end']}")
+    cpu = res["cpu"]
+    if cpu:
+        print(f"CPU during the load ({cpu['cores']} cores): machine {cpu['machine_busy_cores']} "
+              f"cores busy, the stack {cpu['stack_cores']} (PostgreSQL, Redis and locust not "
+              f"counted), other work {cpu['other_cores']}, idle {cpu['idle_cores']}")  # fmt: skip
 
 
 # The run -------------------------------------------------------------------------
