@@ -12,6 +12,8 @@ perceptual hash for moderation, and never raises for a bad image.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import logging
 from collections.abc import Callable
@@ -41,6 +43,9 @@ IMAGE_ACCEPT = "image/webp,image/jpeg,image/png,image/gif;q=0.9,*/*;q=0.1"
 
 
 MAX_ATTEMPTS = 5
+# The media storage refused a write: the picture is fine, the place we keep copies is
+# not (a full disk or quota; else a read-only or broken mount). Never permanent.
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 Downloader = Callable[[str, str], bytes]
@@ -96,10 +101,18 @@ def copy_image(image_id: int, *, download: Downloader = fetch_image) -> CopyResu
         # bug is a bug. Record it (staff can copy again) and let the worker go on.
         logger.exception("copy of image %s crashed", image.id)
         return _record_failure(image, ImageError("internal_error"))
-    with transaction.atomic():
-        result = _record_copy(image, picture, len(data))
-        copy_recorded.send(sender=Image, image_id=image.id)
+    try:
+        with transaction.atomic():
+            result = _record_copy(image, picture, len(data))
+            copy_recorded.send(sender=Image, image_id=image.id)
+    except OSError as error:
+        logger.warning("copy of image %s not written: %s", image.id, error)
+        return _record_failure(image, ImageError(storage_error_code(error)))
     return result
+
+
+def storage_error_code(error: OSError) -> str:
+    return "no_space" if error.errno in NO_SPACE_ERRNOS else "storage_error"
 
 
 def stranded_image_ids(limit: int = 100) -> list[int]:
@@ -162,9 +175,21 @@ def _record_failure(image: Image, error: ImageError) -> CopyResult:
 
 
 def store_file(name: str, data: bytes) -> str:
-    """Save under a name derived from the content; bytes already there are not written
-    again. Returns the storage name."""
+    """Save under a name derived from the content; bytes already there (whole) are not
+    written again. Returns the storage name; an OSError of the storage (disk full) is
+    raised, with no partial file left behind."""
     path = default_storage.generate_filename(image_upload_to(None, name))
     if default_storage.exists(path):
-        return path
-    return default_storage.save(path, ContentFile(data))
+        if default_storage.size(path) == len(data):
+            return path
+        # What a write cut short left (the disk filled up mid-file): written again.
+        default_storage.delete(path)
+    try:
+        return default_storage.save(path, ContentFile(data))
+    except OSError:
+        # A local storage keeps the bytes it wrote before the error: never leave a
+        # truncated copy under the name a later try would take for the whole file.
+        with contextlib.suppress(OSError):
+            if default_storage.exists(path) and default_storage.size(path) != len(data):
+                default_storage.delete(path)
+        raise
