@@ -152,6 +152,10 @@ class SoakFeeds:
         self.documents: dict[str, tuple[bytes, str]] = {}
         self.pictures: dict[str, bytes] = {}
         self.hits: dict[str, int] = {}
+        # Outlets whose feed answers only after a delay (slow_down), and their requests
+        # waiting in that delay now: a fetch in flight to kill a worker in.
+        self.delays: dict[str, float] = {}
+        self.waiting: dict[str, int] = {}
         self.publishing = threading.Event()
         self.stopping = threading.Event()
         server = self
@@ -232,6 +236,17 @@ class SoakFeeds:
             counts["with_picture"] = sum(1 for p in self.published if p.picture)
             counts["total"] = len(self.published)
             return counts
+
+    def slow_down(self, slug: str, seconds: float) -> None:
+        """The outlet's feed answers ``seconds`` after each request (0: at once again),
+        with the items published by then."""
+        with self.lock:
+            self.delays[slug] = seconds
+
+    def waiting_requests(self, slug: str) -> int:
+        """Requests for the outlet's feed held in its delay right now."""
+        with self.lock:
+            return self.waiting.get(slug, 0)
 
     def last_published_at(self) -> float:
         with self.lock:
@@ -324,6 +339,16 @@ class SoakFeeds:
             self.documents[slug] = (body, etag)
             return body, etag
 
+    def _delay(self, slug: str) -> None:
+        with self.lock:
+            delay = self.delays.get(slug, 0.0)
+            if delay:
+                self.waiting[slug] = self.waiting.get(slug, 0) + 1
+        if delay:
+            self.stopping.wait(delay)
+            with self.lock:
+                self.waiting[slug] -= 1
+
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         path = request.path.split("?", 1)[0]
         segment = path.split("/")[1] if path.count("/") > 1 else path
@@ -333,6 +358,7 @@ class SoakFeeds:
         if path.startswith("/feeds/") and path.endswith(".xml"):
             slug = path[len("/feeds/") : -len(".xml")]
             if slug in self.items:
+                self._delay(slug)
                 body, etag = self.document(slug)
                 headers = {"Content-Type": self.RSS_TYPE, "ETag": etag}
                 status = 304 if request.headers.get("If-None-Match") == etag else 200
