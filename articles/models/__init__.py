@@ -41,7 +41,7 @@ from articles.models.pages import PageHost
 from articles.models.reads import DailyReads, ReadingSalt
 from articles.models.regions import REGIONS, Region
 from articles.models.search import SearchEntry
-from articles.models.stories import Story, StoryKey, StoryPrint, StoryTurn
+from articles.models.stories import Story, StoryKey, StoryMove, StoryPrint, StoryTurn
 
 __all__ = [
     "HIDDEN",
@@ -73,6 +73,7 @@ __all__ = [
     "Story",
     "StoryKey",
     "StoryPrint",
+    "StoryMove",
     "StoryTurn",
     "Outlet",
     "OutletQuerySet",

@@ -48,6 +48,35 @@ class Story(models.Model):
         return self.lead.title if self.lead_id and self.lead else f"#{self.pk}"
 
 
+class StoryMoveQuerySet(models.QuerySet["StoryMove"]):
+    def record(self, old_ids: list[int], target: int) -> None:
+        """Stories ``old_ids`` were merged into ``target``: their addresses lead there,
+        and so do those of stories merged into them before (no chains)."""
+        if not old_ids:
+            return
+        self.filter(story_id__in=old_ids).update(story_id=target)
+        self.bulk_create(
+            [self.model(old_id=old, story_id=target) for old in old_ids],
+            update_conflicts=True,
+            unique_fields=["old_id"],
+            update_fields=["story"],
+        )
+
+
+class StoryMove(models.Model):
+    """The address of a story merged into another (by the grouping or by staff): its
+    page answers with a permanent redirect to the story it joined, so links shared to
+    it keep working. Gone with the story it points at."""
+
+    old_id = models.PositiveBigIntegerField(primary_key=True)
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="+")
+
+    objects = StoryMoveQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"story {self.old_id} -> {self.story_id}"
+
+
 class StoryPrint(models.Model):
     """What the grouping reads of an article (articles.stories.features.dumps)."""
 

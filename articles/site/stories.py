@@ -70,7 +70,7 @@ def coverage(article: Article) -> Coverage | None:
         partition_by=[F("outlet_id")],
         order_by=[F("published_at").desc(), F("id").desc()],
     )
-    others = list(
+    others: list[Article] = list(
         Article.objects.listed()
         .filter(story_id=article.story_id)
         .exclude(outlet_id=article.outlet_id)

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from articles.models import Article, Outlet, Region, Section
+from articles.models import Article, Outlet, Region, Section, StoryMove
 from articles.search.words import parse_query
 from articles.site import front, outlets, reading, reads, regions, stories
 from articles.site.cache import cached, cached_page
@@ -118,7 +118,10 @@ def outlet_detail(request: HttpRequest, outlet: str) -> HttpResponse:
 def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = stories.story_page(pk)
     if page is None:
-        raise Http404("no such story")
+        moved = StoryMove.objects.filter(old_id=pk).select_related("story").first()
+        if moved is None:
+            raise Http404("no such story")
+        return HttpResponsePermanentRedirect(moved.story.get_absolute_url())
     picture = page.picture.image if page.picture else None
     canonical_url = request.build_absolute_uri(page.story.get_absolute_url())
     picture_url = request.build_absolute_uri(picture.copy.url) if picture else ""

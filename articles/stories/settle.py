@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from articles.lib.sql import update_rows
-from articles.models import Article, Story
+from articles.models import Article, Story, StoryMove
 from articles.stories.grouping import Spans
 
 Link = tuple[int, int, float]
@@ -76,6 +76,7 @@ def _apply(
             target = _story_for(articles, hints)
         if stories[1:]:
             Article.objects.filter(story_id__in=stories[1:]).update(story_id=target)
+            StoryMove.objects.record(stories[1:], stories[0])
             Story.objects.filter(id__in=stories[1:]).delete()
             changed.update(stories)
         for article_id in articles:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from articles.models import Article, ContentVersion, Story, StoryPrint
+from articles.models import Article, ContentVersion, Story, StoryMove, StoryPrint
 from articles.stories.assign import take_turn
 from articles.stories.features import loads
 from articles.stories.grouping import Groups, Report, links
@@ -75,6 +75,7 @@ def merge(target: Story, other: Story) -> None:
         )
         if other.headline and not target.headline:
             Story.objects.filter(pk=target.pk).update(headline=other.headline)
+        StoryMove.objects.record([other.pk], target.pk)
         Story.objects.filter(pk=other.pk).delete()
         refresh([target.pk])
         ContentVersion.objects.bump()
