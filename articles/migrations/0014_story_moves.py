@@ -5,17 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0013_feed_discovery'),
+        ("articles", "0013_feed_discovery"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StoryMove',
+            name="StoryMove",
             fields=[
-                ('old_id', models.PositiveBigIntegerField(primary_key=True, serialize=False)),
-                ('story', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.story')),
+                ("old_id", models.PositiveBigIntegerField(primary_key=True, serialize=False)),
+                (
+                    "story",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="articles.story",
+                    ),
+                ),
             ],
         ),
     ]
