@@ -142,15 +142,28 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The web processes' PostgreSQL statements give up after this long, and their waits for
+# a lock after this (milliseconds; 0: no limit): a held lock or a slow database answers
+# 503 with Retry-After in seconds, never a gunicorn worker stuck (newsroom/wsgi.py).
+# Celery workers and commands are not limited.
+WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 10_000)
+WEB_LOCK_TIMEOUT_MS = env_int("WEB_LOCK_TIMEOUT_MS", 3_000)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
 CACHES: dict[str, dict[str, object]]
 if CACHE_URL:
+    # Django's RedisCache, answering as an empty cache (each failure logged) while Redis
+    # is gone: pages come from the database meanwhile (articles/lib/rediscache.py).
+    _cache_seconds = env_float("CACHE_SOCKET_TIMEOUT_SECONDS", 2.0)
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "articles.lib.rediscache.FallbackRedisCache",
             "LOCATION": CACHE_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": _cache_seconds,
+                "socket_timeout": _cache_seconds,
+            },
         }
     }
     CACHES["reads"] = dict(CACHES["default"])  # the read counters (articles.reads)

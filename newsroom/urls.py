@@ -14,6 +14,10 @@ from articles.site import offline, reads, views
 from articles.site.cache import cached_page
 from articles.site.sitemaps import SITEMAPS
 
+# A database that fails (down, restarting, a statement or lock timeout) answers 503 with
+# Retry-After in the site's look; any other error keeps Django's 500.html.
+handler500 = "articles.site.errors.server_error"
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/quarantine/<path:name>", admin_views.quarantine_file, name="quarantine-file"),
     path("admin/moderation/reset-breaker/", admin_views.reset_breaker, name="reset-breaker"),
