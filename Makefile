@@ -81,6 +81,16 @@ SOAK_RATE ?= 50
 soak: install
 	$(PY) tests/reliability/soak.py --seconds $(SOAK_SECONDS) --rate $(SOAK_RATE)
 
+# Faults while the stack works (tests/reliability/faults/: Redis gone, PostgreSQL
+# restarted, a worker killed, the media folder full, a slow database), each with its own
+# PostgreSQL and Redis servers in temporary folders, one after the other; fails unless
+# every fault's invariants hold (docs/reliability.md, "Under faults"). CHAOS_FAULTS=a,b
+# for some only. Not part of `make test`: minutes per fault.
+CHAOS_FAULTS ?=
+.PHONY: chaos
+chaos: install
+	$(PY) tests/reliability/chaos.py --only '$(CHAOS_FAULTS)'
+
 # The site (gunicorn, DEBUG off, a scratch PostgreSQL database with the demo) under
 # Debian's sqlmap (every query parameter of search, the list cursors and the API) and
 # wapiti (xss, permanentxss, sql, blindsql, exec, file, redirect, crlf); fails on any

@@ -161,23 +161,36 @@ class RedisServer:
 
         wait_for(up, timeout, f"redis on port {self.port}")
 
-    def stop(self, signum: int = signal.SIGTERM, timeout: float = 30) -> None:
-        """SIGTERM: Redis shuts down (and, saving nothing, forgets everything);
-        SIGKILL: as a crash."""
+    def stop(
+        self, signum: int = signal.SIGTERM, timeout: float = 30, *, save: bool = False
+    ) -> None:
+        """SIGTERM: Redis shuts down and, saving nothing, forgets everything; SIGKILL:
+        as a crash; ``save``: ``SHUTDOWN SAVE``, a snapshot in the folder that the next
+        ``start`` loads, as a Redis that persists its data comes back with it."""
         if self.popen is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            self.popen.send_signal(signum)
+        if save:
+            import redis
+
+            client = redis.Redis(port=self.port, socket_timeout=timeout)
+            with contextlib.suppress(redis.exceptions.ConnectionError):
+                client.shutdown(save=True)
+            client.close()
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                self.popen.send_signal(signum)
         try:
             self.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait(timeout=10)
         self.popen = None
+        if not save:  # nor an older snapshot
+            (self.folder / "dump.rdb").unlink(missing_ok=True)
         wait_for(lambda: not port_open(self.port), 10, f"port {self.port} to close")
 
-    def restart(self, down_seconds: float = 0) -> None:
-        self.stop()
+    def restart(self, down_seconds: float = 0, *, save: bool = False) -> None:
+        self.stop(save=save)
         time.sleep(down_seconds)
         self.start()
 
