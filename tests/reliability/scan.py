@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
                     findings += wapiti(base, api_starts(addresses), tmp, args.wapiti_seconds)
                 errors = [
                     line for line in (tmp / "gunicorn.log").read_text().splitlines()
-                    if "Traceback" in line or "ERROR" in line
+                    if line.startswith(("Internal Server Error", "Traceback", "ERROR"))
                 ]  # fmt: skip
                 findings += [f"server log: {line}" for line in errors]
     except ScanError as error:
