@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import random
+import signal
 import statistics
+import sys
 import threading
 import time
 import urllib.error
@@ -158,6 +160,12 @@ def outlets(feeds: SoakFeeds) -> list[dict[str, str]]:
         }
         for s in feeds.specs
     ]
+
+
+def exit_on_sigterm() -> None:
+    """SIGTERM (the chaos runner's timeout) exits through the fault's context managers:
+    its stack, servers and mounts are cleaned up as after a normal end."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def log(fault: str, message: str, started: float) -> None:

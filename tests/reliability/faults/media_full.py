@@ -38,7 +38,14 @@ from typing import Any
 import lxml.html
 from PIL import Image as PILImage
 
-from tests.reliability.faultkit import Readers, Verdict, chaos_services, log, outlets
+from tests.reliability.faultkit import (
+    Readers,
+    Verdict,
+    chaos_services,
+    exit_on_sigterm,
+    log,
+    outlets,
+)
 from tests.reliability.feedserver import SoakFeeds
 from tests.reliability.soak import drain, items_summary
 from tests.reliability.stack import BASE_DIR, Stack, StackConfig, wait_until
@@ -322,6 +329,7 @@ def check_pages_with_picture(
 
 
 def main() -> int:
+    exit_on_sigterm()
     t0 = time.monotonic()
     verdict = Verdict(FAULT)
     figures: dict[str, Any] = {}

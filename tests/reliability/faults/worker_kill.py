@@ -32,7 +32,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.reliability.faultkit import Readers, Verdict, chaos_services, log, outlets
+from tests.reliability.faultkit import (
+    Readers,
+    Verdict,
+    chaos_services,
+    exit_on_sigterm,
+    log,
+    outlets,
+)
 from tests.reliability.feedserver import SoakFeeds
 from tests.reliability.soak import drain, items_summary
 from tests.reliability.stack import BASE_DIR, Stack, StackConfig, wait_until
@@ -178,6 +185,7 @@ def run(stack: Stack, feeds: SoakFeeds, verdict: Verdict, t0: float) -> dict[str
 
 
 def main() -> int:
+    exit_on_sigterm()
     t0 = time.monotonic()
     verdict = Verdict(FAULT)
     print(f"{FAULT}: SIGKILL a worker mid-fetch (lease {LEASE_SECONDS} s)", flush=True)
