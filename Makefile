@@ -95,7 +95,7 @@ chaos: install
 # Debian's sqlmap (every query parameter of search, the list cursors and the API) and
 # wapiti (xss, permanentxss, sql, blindsql, exec, file, redirect, crlf); fails on any
 # finding (docs/reliability.md, "Under attack"). SCAN_DB=sqlite for a temp SQLite file.
-# Not part of `make test`: about 30 minutes.
+# Not part of `make test`: about 45 minutes (sqlmap 15, wapiti 25).
 SCAN_DB ?= postgres
 .PHONY: scan
 scan: install

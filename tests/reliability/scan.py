@@ -49,7 +49,6 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 WAPITI_MODULES = "xss,permanentxss,sql,blindsql,exec,file,redirect,crlf"
-ATTACK_SECONDS = 150  # wapiti --max-attack-time: per module
 
 
 def say(message: str) -> None:
@@ -313,7 +312,9 @@ def sqlmap(url: str, out: Path, level: int, risk: int) -> list[str]:
 # ---------------------------------------------------------------------------------------
 
 
-def wapiti(base: str, starts: list[str], out: Path, max_scan_seconds: int) -> list[str]:
+def wapiti(
+    base: str, starts: list[str], out: Path, max_scan_seconds: int, attack_seconds: int
+) -> list[str]:
     """wapiti's vulnerabilities and anomalies over the reading site and the API."""
     report = out / "wapiti.json"
     command = [
@@ -321,7 +322,7 @@ def wapiti(base: str, starts: list[str], out: Path, max_scan_seconds: int) -> li
         "-f", "json", "-o", str(report), "--flush-session", "--store-session",
         str(out / "session"), "--no-bugreport", "-d", "3", "--max-links-per-page", "40",
         "--max-files-per-dir", "40", "--max-scan-time", str(max_scan_seconds),
-        "--max-attack-time", str(ATTACK_SECONDS), "-t", "30", "-v", "1",
+        "--max-attack-time", str(attack_seconds), "-t", "30", "-v", "1",
     ]  # fmt: skip
     # No -x: Debian's wapiti 3.0.4 on Python 3.11 fails on any exclusion (its
     # wildcard_translate() ends the pattern with "(?ms)": "re.error: global flags not at
@@ -365,6 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--risk", type=int, default=1, help="sqlmap --risk (1-3)")
     parser.add_argument("--only", choices=("sqlmap", "wapiti"), help="one scanner only")
     parser.add_argument("--wapiti-seconds", type=int, default=600, help="--max-scan-time")
+    parser.add_argument(
+        "--attack-seconds", type=int, default=150, help="wapiti --max-attack-time (per module)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument("--targets", action="store_true", help="list the targets, scan nothing")
     args = parser.parse_args(argv)
@@ -399,7 +403,9 @@ def main(argv: list[str] | None = None) -> int:
                         findings += sqlmap(url, out, args.level, args.risk)
                 if args.only in (None, "wapiti"):
                     say(f"wapiti -m {WAPITI_MODULES} from {base}/ and {len(addresses)} starts")
-                    findings += wapiti(base, api_starts(addresses), tmp, args.wapiti_seconds)
+                    findings += wapiti(
+                        base, api_starts(addresses), tmp, args.wapiti_seconds, args.attack_seconds
+                    )
                 errors = [
                     line for line in (tmp / "gunicorn.log").read_text().splitlines()
                     if line.startswith(("Internal Server Error", "Traceback", "ERROR"))
