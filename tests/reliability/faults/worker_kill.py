@@ -119,6 +119,7 @@ def run(stack: Stack, feeds: SoakFeeds, verdict: Verdict, t0: float) -> dict[str
     recovery = finished_at - killed_at.timestamp()
     taken = lease["expires"].timestamp() - LEASE_SECONDS
     others = {worker_of(stack, owner) for owner in owners} - {None}
+    seen = "its task seen holding the lease" if others else "the only worker alive"
     if not others:  # the lease was taken and released between two looks
         others = {n for n, p in stack.processes.items() if n.startswith("worker") and p.alive()}
     log(FAULT, f"{victim} fetched again at {started_at:%H:%M:%S.%f} by {sorted(others)}", t0)
@@ -131,7 +132,7 @@ def run(stack: Stack, feeds: SoakFeeds, verdict: Verdict, t0: float) -> dict[str
         f"lease taken {datetime.fromtimestamp(taken, UTC):%H:%M:%S.%f}, expired "
         f"{lease['expires']:%H:%M:%S.%f}; killed {killed_at:%H:%M:%S.%f}; fetched again "
         f"{started_at:%H:%M:%S.%f} ({status}{' ' + error_code if error_code else ''}, "
-        f"{new} new) by {sorted(others)}",
+        f"{new} new) by {sorted(others)} ({seen})",
     )
     verdict.check(
         "recovery within the lease and a minute",
