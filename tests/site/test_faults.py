@@ -118,7 +118,7 @@ def test_a_database_failure_in_a_view_answers_503_in_the_edition(
     client = Client(raise_request_exception=False)
     assert_unavailable_page(client.get(site.article.get_absolute_url()))
     html = assert_unavailable_page(client.get("/fr/hespress/"))
-    assert 'lang="fr" dir="ltr"' in html
+    assert 'lang="fr" dir="ltr"' in html and "momentanément indisponible" in html
 
 
 def test_the_api_answers_503_in_json(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
