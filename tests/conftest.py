@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from django.conf import settings
 
@@ -179,15 +180,21 @@ def broker_queue(tmp_path: Path) -> Iterator[Path]:
 
     queue = tmp_path / "queue"
     queue.mkdir()
-    original = app.conf.broker_transport_options
+    # The app reads its settings with the CELERY_ namespace: Celery 5.6 takes the
+    # option under its prefixed name only, 5.7 under both.
+    key = "CELERY_BROKER_TRANSPORT_OPTIONS"
+    original = app.conf[key]
 
     def fresh_pools() -> None:
-        app.pool.force_close_all()
+        # kombu keeps its connection and producer pools in process-wide registries the
+        # app's pools come from: close them and empty the registries, so that the next
+        # send makes new ones for the options in force.
+        kombu.pools.reset()
         app._pool = None
         app.amqp._producer_pool = None  # it holds the connection pool it was made with
 
     fresh_pools()
-    app.conf.broker_transport_options = {
+    app.conf[key] = {
         "data_folder_in": str(queue),
         "data_folder_out": str(queue),
         "processed_folder": str(tmp_path / "processed"),
@@ -196,5 +203,5 @@ def broker_queue(tmp_path: Path) -> Iterator[Path]:
     try:
         yield queue
     finally:
-        app.conf.broker_transport_options = original
+        app.conf[key] = original
         fresh_pools()
