@@ -355,8 +355,9 @@ class Load:
             return None
         seconds = time.monotonic() - clock
         for name in ("csrftoken", "newsroom_reader"):
-            if response.cookies.get(name):
-                cookies[name] = response.cookies[name]
+            value = response.cookies.get(name)
+            if value:
+                cookies[name] = value
         text = response.text if "text" in response.headers.get("Content-Type", "") or \
             "json" in response.headers.get("Content-Type", "") else ""  # fmt: skip
         self._keep(Record(
@@ -423,7 +424,7 @@ class Verdict:
     fault: str
     results: list[tuple[str, bool, str]] = field(default_factory=list)
 
-    def check(self, name: str, held: bool, detail: str = "") -> bool:
+    def check(self, name: str, held: object, detail: str = "") -> bool:
         self.results.append((name, bool(held), detail))
         mark = "ok" if held else "FAILED"
         print(f"  [{mark}] {name}{': ' + detail if detail else ''}", flush=True)
