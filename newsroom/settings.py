@@ -12,6 +12,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom.caches import cache_settings
 from newsroom.env import env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -151,33 +152,8 @@ WEB_LOCK_TIMEOUT_MS = env_int("WEB_LOCK_TIMEOUT_MS", 3_000)
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_URL = os.environ.get("CACHE_URL", REDIS_URL)
-CACHES: dict[str, dict[str, object]]
-if CACHE_URL:
-    # Django's RedisCache, answering as an empty cache (each failure logged) while Redis
-    # is gone: pages come from the database meanwhile (articles/lib/rediscache.py).
-    _cache_seconds = env_float("CACHE_SOCKET_TIMEOUT_SECONDS", 2.0)
-    CACHES = {
-        "default": {
-            "BACKEND": "articles.lib.rediscache.FallbackRedisCache",
-            "LOCATION": CACHE_URL,
-            "OPTIONS": {
-                "socket_connect_timeout": _cache_seconds,
-                "socket_timeout": _cache_seconds,
-            },
-        }
-    }
-    CACHES["reads"] = dict(CACHES["default"])  # the read counters (articles.reads)
-else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        # The read counters (articles.reads): the web process counts and the worker
-        # flushes, so they need a cache both see; a folder under var/ on a laptop.
-        "reads": {
-            "BACKEND": "articles.lib.filecache.LockedFileCache",
-            "LOCATION": str(VAR_DIR / "reads"),
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        },
-    }
+CACHES = cache_settings(CACHE_URL, VAR_DIR, env_float("CACHE_SOCKET_TIMEOUT_SECONDS", 2.0))
+if not CACHE_URL:
     # django-axes counts sign-in failures in the cache: one process (runserver on a
     # laptop) counts right in local memory; several processes need the shared cache.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]

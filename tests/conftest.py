@@ -45,7 +45,7 @@ def port_open(host: str, port: int) -> bool:
 # Markers that need a service. `postgres` tests run on the configured database and again
 # in the PostgreSQL pass (`pytest -m postgres`, which itself checks that PostgreSQL is
 # up); `postgres_server` tests make their own databases there.
-SERVICE_MARKERS = ("postgres", "postgres_server", "redis", "browser", "java")
+SERVICE_MARKERS = ("postgres", "postgres_server", "redis", "redis_server", "browser", "java")
 
 
 def service_missing(marker: str) -> str | None:
@@ -56,6 +56,8 @@ def service_missing(marker: str) -> str | None:
         return "PostgreSQL is not running on 127.0.0.1:5432"
     if marker == "redis" and not port_open("127.0.0.1", 6379):
         return "Redis is not running on 127.0.0.1:6379"
+    if marker == "redis_server" and not shutil.which("redis-server"):
+        return "redis-server is not installed (apt-get install redis-server)"
     if marker == "browser" and not shutil.which(CHROMIUM):
         return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
     if marker == "java" and not shutil.which("java"):

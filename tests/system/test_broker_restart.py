@@ -7,7 +7,6 @@ keeps Celery below 5.7. The broker is a Redis server of the test's own
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +15,7 @@ import pytest
 from tests.reliability.services import RedisServer
 from tests.support.workers import FeedServer, Stack, base_env, make_feed, wait_until
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server not installed"),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.redis_server]
 SLOW_FEED_SECONDS = 6
 
 
