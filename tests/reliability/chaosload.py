@@ -430,6 +430,16 @@ class Verdict:
         print(f"  [{mark}] {name}{': ' + detail if detail else ''}", flush=True)
         return bool(held)
 
+    def items_once(self, items: dict[str, Any]) -> bool:
+        """Every item the feed server published stored exactly once (by guid)."""
+        return self.check(
+            "every published item stored exactly once",
+            not items["missing_count"] and not items["doubled"] and not items["unexpected_count"],
+            f"expected {items['expected']}, stored {items['stored']}, missing "
+            f"{items['missing_count']}, doubled {len(items['doubled'])}, unexpected "
+            f"{items['unexpected_count']}",
+        )
+
     def report(self, figures: dict[str, Any]) -> int:
         failed = [name for name, held, _ in self.results if not held]
         figures["invariants"] = [
@@ -445,6 +455,21 @@ class Verdict:
             return 1
         print(f"{self.fault}: passed, {len(self.results)} invariants held")
         return 0
+
+
+def print_phases(
+    phases: dict[str, list[Record]], items: dict[str, Any], what: str, more: str = ""
+) -> dict[str, Any]:
+    """The requests of each phase of the fault as a table, and the items published and
+    stored; returns the tables."""
+    tables = {phase: summary(records) for phase, records in phases.items()}
+    for phase, table in tables.items():
+        print_table(f"requests {phase}" + ("" if "probes" in phase else f" {what}"), table)
+    print(
+        f"\nitems: published {items['published']}, expected {items['expected']}, stored "
+        f"{items['stored']} (drained in {items['drain_seconds']} s){more}"
+    )
+    return tables
 
 
 def print_table(title: str, table: dict[str, Any]) -> None:

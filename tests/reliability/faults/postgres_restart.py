@@ -27,7 +27,7 @@ from tests.reliability.chaosload import (
     ChaosStack,
     Load,
     Verdict,
-    print_table,
+    print_phases,
     summary,
 )
 
@@ -84,16 +84,14 @@ def main() -> int:
     during = load.between(stopped + 2, back)
     after = load.between(back, end)
     pages_during = [r for r in during if r.kind in PAGE_KINDS]
-    tables = {
-        "before": summary(load.between(0, down)),
-        "during": summary(during),
-        "after": summary(after),
-    }
-    for phase, table in tables.items():
-        print_table(f"requests {phase} the fault", table)
-    print(
-        f"\nitems: published {items['published']}, expected {items['expected']}, stored "
-        f"{items['stored']} (drained in {items['drain_seconds']} s)"
+    tables = print_phases(
+        {
+            "before": load.between(0, down),
+            "during": during,
+            "after": after,
+        },
+        items,
+        "the fault",
     )
 
     verdict = Verdict(FAULT)
@@ -143,13 +141,7 @@ def main() -> int:
         f"{len(published_down & stored_keys)} of {len(published_down)} items published "
         f"while it was down stored",
     )
-    verdict.check(
-        "every published item stored exactly once",
-        not items["missing_count"] and not items["doubled"] and not items["unexpected_count"],
-        f"expected {items['expected']}, stored {items['stored']}, missing "
-        f"{items['missing_count']}, doubled {len(items['doubled'])}, unexpected "
-        f"{items['unexpected_count']}",
-    )
+    verdict.items_once(items)
     verdict.check(
         "no lease left held",
         not leases["outlets"] and not leases["hosts"],

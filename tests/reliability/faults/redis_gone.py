@@ -35,8 +35,7 @@ from tests.reliability.chaosload import (
     ChaosStack,
     Load,
     Verdict,
-    print_table,
-    summary,
+    print_phases,
 )
 
 FAULT = "redis_gone"
@@ -155,16 +154,15 @@ def main() -> int:
     pages_during = [r for r in during if r.kind in PAGE_KINDS]
     pages_after = [r for r in after if r.kind in PAGE_KINDS]
     posts_during = [r for r in during if r.kind == "report post"]
-    tables = {
-        "before": summary(load.between(0, down)),
-        "during": summary(during),
-        "after": summary(after),
-    }
-    for phase, table in tables.items():
-        print_table(f"requests {phase} the fault", table)
-    print(
-        f"\nitems: published {items['published']}, expected {items['expected']}, stored "
-        f"{items['stored']} (drained in {items['drain_seconds']} s); work left {left}"
+    tables = print_phases(
+        {
+            "before": load.between(0, down),
+            "during": during,
+            "after": after,
+        },
+        items,
+        "the fault",
+        f"; work left {left}",
     )
 
     verdict = Verdict(FAULT)
@@ -228,13 +226,7 @@ def main() -> int:
         f"{left_after_sweep['articles_without_story']} ({left['images_waiting_retry']} "
         f"pictures tried and waiting for their retry, e.g. unreachable hosts)",
     )
-    verdict.check(
-        "every published item stored exactly once",
-        not items["missing_count"] and not items["doubled"] and not items["unexpected_count"],
-        f"expected {items['expected']}, stored {items['stored']}, missing "
-        f"{items['missing_count']}, doubled {len(items['doubled'])}, unexpected "
-        f"{items['unexpected_count']}",
-    )
+    verdict.items_once(items)
     figures = {
         "down_seconds": round(back - down, 1),
         "tasks_waiting_at_stop": waiting,

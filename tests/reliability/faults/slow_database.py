@@ -35,7 +35,7 @@ from tests.reliability.chaosload import (
     Load,
     Record,
     Verdict,
-    print_table,
+    print_phases,
     summary,
 )
 
@@ -127,17 +127,15 @@ def main() -> int:
     during = load.between(locked, released)
     pages_during = [r for r in during if r.kind in PAGE_KINDS]
     probes_during = [r for r in probes if locked <= r.start < released]
-    tables = {
-        "before": summary(load.between(0, locked)),
-        "during": summary(during),
-        "after": summary(load.between(released, end)),
-        "probes during": summary(probes_during),
-    }
-    for phase, table in tables.items():
-        print_table(f"requests {phase}" + ("" if "probes" in phase else " the lock"), table)
-    print(
-        f"\nitems: published {items['published']}, expected {items['expected']}, stored "
-        f"{items['stored']} (drained in {items['drain_seconds']} s)"
+    tables = print_phases(
+        {
+            "before": load.between(0, locked),
+            "during": during,
+            "after": load.between(released, end),
+            "probes during": probes_during,
+        },
+        items,
+        "the lock",
     )
 
     verdict = Verdict(FAULT)
@@ -180,13 +178,7 @@ def main() -> int:
     )
     late = [r for r in load.between(released + 5, end) if r.kind in PAGE_KINDS and r.status != 200]
     verdict.check("pages answer 200 after the lock", not late, f"{len(late)} not 200")
-    verdict.check(
-        "every published item stored exactly once",
-        not items["missing_count"] and not items["doubled"] and not items["unexpected_count"],
-        f"expected {items['expected']}, stored {items['stored']}, missing "
-        f"{items['missing_count']}, doubled {len(items['doubled'])}, unexpected "
-        f"{items['unexpected_count']}",
-    )
+    verdict.items_once(items)
     figures = {
         "lock_seconds": round(released - locked, 1),
         "lock_wait_seconds": round(locked - asked, 1),
