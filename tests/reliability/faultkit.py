@@ -1,13 +1,13 @@
-"""What the chaos faults of tests/reliability/faults/ share: where their services are, a
-modest steady reader load, and the printed verdict.
+"""What the worker-kill and media-full faults share: where their services are and a
+modest steady reader load; the verdict is chaosload's, as for the other faults.
 
     services = chaos_services("worker_kill")       # StackConfig keyword arguments
     readers = Readers(stack, rate=4).start()       # home, outlet and article pages
     ...
     readers.stop(); readers.summary()              # requests, statuses, p50/p99
-    verdict = Verdict("worker_kill")
+    verdict = chaosload.Verdict("worker_kill")
     verdict.check("nothing doubled", not doubled, f"{len(doubled)} doubled")
-    return verdict.report()                        # prints every invariant; 0 or 1
+    return verdict.report(figures)                 # prints, writes var/chaos/; 0 or 1
 
 Not a fault itself (the chaos runner runs the modules of faults/ only).
 """
@@ -123,30 +123,6 @@ class Readers:
             "p50_ms": round(statistics.median(times) * 1000, 1),
             "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))] * 1000, 1),
         }
-
-
-class Verdict:
-    """The fault's invariants, each printed with what was measured."""
-
-    def __init__(self, fault: str) -> None:
-        self.fault = fault
-        self.results: list[tuple[str, bool, str]] = []
-
-    def check(self, name: str, held: bool, detail: str = "") -> bool:
-        self.results.append((name, bool(held), detail))
-        print(
-            f"  [{'ok' if held else 'FAILED'}] {name}{': ' + detail if detail else ''}", flush=True
-        )
-        return bool(held)
-
-    def report(self) -> int:
-        failed = [name for name, held, _ in self.results if not held]
-        if failed:
-            count = f"{len(failed)} of {len(self.results)}"
-            print(f"\n{self.fault}: FAILED ({count}): {'; '.join(failed)}")
-            return 1
-        print(f"\n{self.fault}: passed, {len(self.results)} invariants held")
-        return 0
 
 
 def outlets(feeds: SoakFeeds) -> list[dict[str, str]]:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
-import json
 import subprocess
 import sys
 import time
@@ -38,9 +37,9 @@ from typing import Any
 import lxml.html
 from PIL import Image as PILImage
 
+from tests.reliability.chaosload import Verdict
 from tests.reliability.faultkit import (
     Readers,
-    Verdict,
     chaos_services,
     exit_on_sigterm,
     log,
@@ -48,7 +47,7 @@ from tests.reliability.faultkit import (
 )
 from tests.reliability.feedserver import SoakFeeds
 from tests.reliability.soak import drain, items_summary
-from tests.reliability.stack import BASE_DIR, Stack, StackConfig, wait_until
+from tests.reliability.stack import Stack, StackConfig, wait_until
 
 FAULT = "media_full"
 MEDIA_MEGABYTES = 16
@@ -58,7 +57,6 @@ STORED_BEFORE = 3  # copies made before the disk fills
 FAILED_WHILE_FULL = 5  # copies refused for lack of space before space returns
 RETRY_WAIT = 420  # the copy task's backoff: 60 s, 120 s, 240 s
 READ_RATE = 3.0
-FIGURES = BASE_DIR / "var" / "chaos" / f"{FAULT}.json"
 
 
 @contextlib.contextmanager
@@ -353,11 +351,7 @@ def main() -> int:
                 for name in stack.processes:
                     print(f"--- {name} ---\n{stack.log_text(name, tail=1500)}")
     figures["seconds"] = round(time.monotonic() - t0, 1)
-    figures["invariants"] = [list(r) for r in verdict.results]
-    FIGURES.parent.mkdir(parents=True, exist_ok=True)
-    FIGURES.write_text(json.dumps(figures, indent=1, ensure_ascii=False, default=str))
-    print(f"figures written to {FIGURES}")
-    return verdict.report()
+    return verdict.report(figures)  # written to var/chaos/<fault>.json
 
 
 if __name__ == "__main__":

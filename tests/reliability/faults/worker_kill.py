@@ -25,16 +25,15 @@ takes about three minutes; recovery takes the lease's remainder plus a beat roun
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.reliability.chaosload import Verdict
 from tests.reliability.faultkit import (
     Readers,
-    Verdict,
     chaos_services,
     exit_on_sigterm,
     log,
@@ -42,14 +41,13 @@ from tests.reliability.faultkit import (
 )
 from tests.reliability.feedserver import SoakFeeds
 from tests.reliability.soak import drain, items_summary
-from tests.reliability.stack import BASE_DIR, Stack, StackConfig, wait_until
+from tests.reliability.stack import Stack, StackConfig, wait_until
 
 FAULT = "worker_kill"
 LEASE_SECONDS = 45
 SLOW_SECONDS = 20  # under FETCH_TIMEOUT_SECONDS (30): the slow fetch would succeed
 OUTLETS = 8
 READ_RATE = 4.0
-FIGURES = BASE_DIR / "var" / "chaos" / f"{FAULT}.json"
 
 
 def outlet_row(stack: Stack, slug: str) -> dict[str, Any]:
@@ -202,11 +200,7 @@ def main() -> int:
                 for name in stack.processes:
                     print(f"--- {name} ---\n{stack.log_text(name, tail=1500)}")
     figures["seconds"] = round(time.monotonic() - t0, 1)
-    figures["invariants"] = [list(r) for r in verdict.results]
-    FIGURES.parent.mkdir(parents=True, exist_ok=True)
-    FIGURES.write_text(json.dumps(figures, indent=1, ensure_ascii=False, default=str))
-    print(f"figures written to {FIGURES}")
-    return verdict.report()
+    return verdict.report(figures)  # written to var/chaos/<fault>.json
 
 
 if __name__ == "__main__":
