@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja.errors import HttpError
 
 from articles.api.schemas import ArticleFilters
-from articles.models import Article, ArticleQuerySet, Outlet, Region, Section
+from articles.models import Article, ArticleQuerySet, Outlet, Region, Section, Story
 from articles.search.documents import Filters
 from articles.search.query import NEWEST_CURSOR, find, is_sort_key
 from articles.search.words import Query, parse_query
@@ -37,10 +37,13 @@ def article_page(filters: ArticleFilters) -> ListPage:
     section_id = resolve(Section, "section", filters.section)
     region_id = resolve(Region, "region", filters.region)
     since, until = moment("since", filters.since), moment("until", filters.until)
+    story_id = _story(filters.story)
     if filters.q is not None and filters.q.strip():
         found = Filters(outlet_id, section_id, since, until)
-        return _search(filters, found, region_id)
+        return _search(filters, found, region_id, story_id)
     articles = Article.objects.listed()
+    if story_id is not None:
+        articles = articles.filter(story_id=story_id)
     if region_id is not None:
         articles = articles.in_region(region_id)
     if outlet_id is not None:
@@ -67,6 +70,12 @@ def resolve(
     return int(found)
 
 
+def _story(story_id: int | None) -> int | None:
+    if story_id is not None and not Story.objects.filter(id=story_id).exists():
+        raise HttpError(400, f"story: no story with id {story_id}")
+    return story_id
+
+
 def moment(name: str, value: datetime | None) -> datetime | None:
     """An aware datetime (a date without an offset is Morocco's time), or a 400 for one
     the databases cannot hold."""
@@ -90,9 +99,11 @@ def _keyset(articles: ArticleQuerySet, filters: ArticleFilters) -> ListPage:
     return ListPage(with_images(page.articles), page.older)
 
 
-def _search(filters: ArticleFilters, found: Filters, region_id: int | None) -> ListPage:
-    """With ``region``, the search's hits are then kept by region: a page may come
-    short, and its ``next`` goes on from where the hits stopped."""
+def _search(
+    filters: ArticleFilters, found: Filters, region_id: int | None, story_id: int | None
+) -> ListPage:
+    """With ``region`` or ``story``, the search's hits are then kept by them: a page may
+    come short, and its ``next`` goes on from where the hits stopped."""
     after = filters.before or ""
     position = NEWEST_CURSOR.match(after)
     if after and (position is None or not is_sort_key(int(position[1]))):
@@ -107,6 +118,8 @@ def _search(filters: ArticleFilters, found: Filters, region_id: int | None) -> L
     shown = Article.objects.visible()
     if region_id is not None:
         shown = shown.in_region(region_id)
+    if story_id is not None:
+        shown = shown.filter(story_id=story_id)
     by_id = shown.select_related("outlet", "section").in_bulk([i for i, _ in page])
     return ListPage(with_images(by_id[i] for i, _ in page if i in by_id), cursor)
 

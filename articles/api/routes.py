@@ -34,7 +34,8 @@ PROBLEMS: dict[int, type[schemas.Problem]] = {
 MAX_ID = 2**63 - 1
 # What the articles list refuses although the parameters' schemas allow it.
 LIST_REFUSED = (
-    "Bad Request: an `outlet`, `section` or `region` slug that none has, a `before` "
+    "Bad Request: an `outlet`, `section` or `region` slug that none has, a `story` id "
+    "that no story has, a `before` "
     "cursor this list did not give (a search's without `q`, a list's with it, or one out "
     "of range), or a date out of the range the databases hold."
 )
@@ -133,8 +134,8 @@ def refused(request: HttpRequest, exc: HttpError) -> HttpResponse:
 )
 @decorate_view(public)
 def list_articles(request: HttpRequest, filters: Query[schemas.ArticleFilters]) -> Any:
-    """Filter by outlet, section, language and dates, or search with `q`; follow `next`
-    for older articles (every article once, newest first)."""
+    """Filter by outlet, section, region, story, language and dates, or search with `q`;
+    follow `next` for older articles (every article once, newest first)."""
     page = article_page(filters)
     articles = answers.with_regions(page.articles)
     items = [answers.article_item(request, article) for article in articles]
@@ -168,7 +169,7 @@ def list_stories(request: HttpRequest, filters: Query[schemas.StoryFilters]) -> 
     """The reports of one event by several outlets, grouped: by their latest visible
     report, newest first; follow `next` for older stories (every story once)."""
     page = story_answers.story_page(filters)
-    items = [story_answers.story_answer(request, *found) for found in page.stories]
+    items = [story_answers.story_answer(request, found) for found in page.stories]
     return {"items": items, "next": _next_url(request, page.cursor)}
 
 
@@ -183,7 +184,7 @@ def get_story(request: HttpRequest, story_id: int = Path(..., ge=1, le=MAX_ID)) 
     found = story_answers.one_story(story_id)
     if found is None:
         raise Http404(f"no story with id {story_id}")
-    return story_answers.story_answer(request, *found)
+    return story_answers.story_answer(request, found)
 
 
 @api.get(

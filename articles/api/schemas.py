@@ -99,7 +99,14 @@ class Story(Schema):
         description="The outlets covering it, the first to report first."
     )
     article_count: int = Field(description="Its visible reports.")
-    articles: list[ArticleItem] = Field(description="Its visible reports, newest first.")
+    articles: list[ArticleItem] = Field(
+        description="Its visible reports, newest first: every one in a story's own answer "
+        "(/stories/{story_id}), the newest 10 in the stories list."
+    )
+    articles_url: str = Field(
+        description="The articles list of its reports (absolute, /articles?story=...): "
+        "every one, in pages."
+    )
     first_published_at: datetime = Field(description="Its first report (ISO 8601).")
     last_published_at: datetime = Field(description="Its latest report: the list's order.")
     updated_at: datetime = Field(description="When its reports last changed.")
@@ -137,6 +144,9 @@ class ArticleFilters(Schema):
         None, pattern=SLUG, max_length=50,
         description="A region slug (e.g. souss-massa): the articles about that region.",
     )  # fmt: skip
+    story: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="A story's id: its visible reports."
+    )
     lang: Language | None = None
     since: Moment | None = Field(None, description="Published at or after (ISO 8601).")
     until: Moment | None = Field(None, description="Published before (ISO 8601).")

@@ -1,8 +1,12 @@
 """Stories as the API gives them: one page of the stories list (by their latest visible
-report, newest first, keyset pages like the articles list), and one story with its
-visible reports. A story whose reports staff all hid does not exist here, as on the
-site. A page costs a fixed number of queries whatever its stories' sizes: the stories,
-their reports with outlet and section, the reports' pictures.
+report, newest first, keyset pages like the articles list), and one story. A story whose
+reports staff all hid does not exist here, as on the site.
+
+A story's answer counts and names all its visible reports' outlets but carries only the
+newest ``LIST_ARTICLES`` reports in the list (every report in a story's own answer);
+``articles_url`` pages through them all. A page costs a fixed number of queries and
+reads a fixed number of reports whatever its stories' sizes: the stories, their newest
+reports with outlet, section, pictures and regions, their outlets' first reports.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja.errors import HttpError
 
@@ -24,10 +31,25 @@ from articles.models import Article, Outlet, Story
 from articles.site.paging import EPOCH, MICROSECOND, decode_cursor
 from articles.site.reading import with_images
 
+# Reports each story of the list carries, newest first.
+LIST_ARTICLES = 10
+
+
+@dataclass(frozen=True)
+class Found:
+    """A story with what its answer says of all its visible reports."""
+
+    story: Story
+    reports: list[Article]  # newest first: all of them, or the list's newest few
+    count: int
+    outlets: list[Outlet]  # the first to report first
+    first_published_at: datetime
+    first_title: str  # its first visible report's
+
 
 @dataclass(frozen=True)
 class StoryPage:
-    stories: list[tuple[Story, list[Article]]]  # each with its visible reports
+    stories: list[Found]
     cursor: str | None  # where the next page starts, None on the last
 
 
@@ -50,9 +72,8 @@ def story_page(filters: StoryFilters) -> StoryPage:
     rows = list(stories.order_by("-last_published_at", "-id")[: filters.limit + 1])
     page = rows[: filters.limit]
     cursor = encode_cursor(page[-1]) if len(rows) > filters.limit else None
-    reports = reports_of(story.id for story in page)
     # A story counted as visible whose reports were hidden since is left out.
-    return StoryPage([(s, reports[s.id]) for s in page if reports.get(s.id)], cursor)
+    return StoryPage(found_stories(page, newest=LIST_ARTICLES), cursor)
 
 
 def _older_than(stories: QuerySet[Story], cursor: str) -> QuerySet[Story]:
@@ -65,53 +86,116 @@ def _older_than(stories: QuerySet[Story], cursor: str) -> QuerySet[Story]:
     )
 
 
-def one_story(story_id: int) -> tuple[Story, list[Article]] | None:
-    """The story with its visible reports; None when it does not exist or has none."""
+def one_story(story_id: int) -> Found | None:
+    """The story with every visible report; None when it does not exist or has none."""
     story = Story.objects.select_related("lead").filter(pk=story_id).first()
     if story is None:
         return None
-    reports = reports_of([story.id]).get(story.id)
-    return (story, reports) if reports else None
+    found = found_stories([story])
+    return found[0] if found else None
 
 
-def reports_of(story_ids: Iterable[int]) -> dict[int, list[Article]]:
-    """Each story's visible reports, newest first, with their pictures (two queries)."""
+def found_stories(stories: list[Story], newest: int | None = None) -> list[Found]:
+    """``stories`` (in order) with their visible reports, the ``newest`` of each or all,
+    and the facts of all of them; those with none left out."""
+    ids = [story.id for story in stories]
+    reports = reports_of(ids, newest)
+    facts = _outlet_firsts(ids)
+    outlets = Outlet.objects.in_bulk({o for rows in facts.values() for o, _at, _n in rows})
+    titles = _first_titles([s.id for s in stories if s.id in facts and not _lead_title(s)])
+    found = []
+    for story in stories:
+        if story.id not in facts:
+            continue
+        rows = facts[story.id]
+        found.append(
+            Found(
+                story,
+                reports.get(story.id, []),
+                count=sum(n for _outlet, _at, n in rows),
+                outlets=[outlets[outlet_id] for outlet_id, _at, _n in rows],
+                first_published_at=rows[0][1],
+                first_title=_lead_title(story) or titles[story.id],
+            )
+        )
+    return found
+
+
+def reports_of(story_ids: Iterable[int], newest: int | None = None) -> dict[int, list[Article]]:
+    """Each story's visible reports, newest first, the ``newest`` of each or all, with
+    their pictures and regions (three queries)."""
+    articles = Article.objects.listed().filter(story_id__in=list(story_ids))
+    if newest is not None:
+        rank = Window(
+            RowNumber(),
+            partition_by=[F("story_id")],
+            order_by=[F("published_at").desc(), F("id").desc()],
+        )
+        articles = articles.annotate(rank=rank).filter(rank__lte=newest)
     by_story: dict[int, list[Article]] = {}
-    articles = with_regions(
-        with_images(Article.objects.listed().filter(story_id__in=list(story_ids)))
-    )
-    for article in articles:
+    for article in with_regions(with_images(articles)):
         by_story.setdefault(article.story_id or 0, []).append(article)
     return by_story
 
 
-def story_answer(request: HttpRequest, story: Story, reports: list[Article]) -> dict[str, Any]:
-    """``reports``: the story's visible reports, newest first (``reports_of``)."""
-    oldest_first = reports[::-1]
-    outlets = {report.outlet_id: report.outlet for report in oldest_first}.values()
+def _outlet_firsts(story_ids: list[int]) -> dict[int, list[tuple[int, datetime, int]]]:
+    """Each story's outlets as (outlet id, its first visible report's time, its visible
+    reports), the first to report first: one grouped query, a row per (story, outlet)."""
+    rows = (
+        Article.objects.visible()
+        .filter(story_id__in=story_ids)
+        .values_list("story_id", "outlet_id")
+        .annotate(first=Min("published_at"), reports=Count("id"))
+        .order_by()
+    )
+    by_story: dict[int, list[tuple[int, datetime, int]]] = {}
+    for story_id, outlet_id, first, reports in rows:
+        by_story.setdefault(story_id, []).append((outlet_id, first, reports))
+    for outlets in by_story.values():
+        outlets.sort(key=lambda row: (row[1], row[0]))
+    return by_story
+
+
+def _lead_title(story: Story) -> str | None:
+    """The lead's title, None when staff hid the lead (or the story has none)."""
+    lead = story.lead
+    return lead.title if lead is not None and not lead.hidden else None
+
+
+def _first_titles(story_ids: list[int]) -> dict[int, str]:
+    """The title of each story's first visible report (for stories whose lead staff
+    hid): one query, none when every lead is shown."""
+    if not story_ids:
+        return {}
+    rank = Window(RowNumber(), partition_by=[F("story_id")], order_by=[F("published_at"), F("id")])
+    firsts = (
+        Article.objects.visible()
+        .filter(story_id__in=story_ids)
+        .annotate(rank=rank)
+        .filter(rank=1)
+        .values_list("story_id", "title")
+    )
+    return dict(firsts)
+
+
+def story_answer(request: HttpRequest, found: Found) -> dict[str, Any]:
+    story, reports = found.story, found.reports
+    articles_path = f"{reverse('api:list_articles')}?{urlencode({'story': story.id})}"
     return {
         "id": story.id,
         "url": absolute(request, story.get_absolute_url()),
-        "title": _title(story, reports),
+        "title": story.headline or found.first_title,
         "outlets": [
             {"slug": o.slug, "name": o.name, "url": absolute(request, o.get_absolute_url())}
-            for o in outlets
+            for o in found.outlets
         ],
-        "article_count": len(reports),
+        "article_count": found.count,
         "articles": [article_item(request, report) for report in reports],
-        "first_published_at": _local(oldest_first[0].published_at),
+        "articles_url": absolute(request, articles_path),
+        "first_published_at": _local(found.first_published_at),
         "last_published_at": _local(reports[0].published_at),
         "updated_at": _local(story.updated_at),
     }
-
-
-def _title(story: Story, reports: list[Article]) -> str:
-    """Staff's headline, else the lead's title: a lead staff hid since names nothing
-    here, the first report does."""
-    if story.headline:
-        return story.headline
-    lead = next((r for r in reports if r.id == story.lead_id), reports[-1])
-    return lead.title
 
 
 def _local(value: datetime) -> datetime:

@@ -44,7 +44,7 @@ API_PREFIX = "/api/"
 # step with articles.api.schemas.ArticleFilters); any other parameter changes nothing, so
 # it neither splits the cache nor travels in a `next` address.
 API_PARAMETERS = (
-    "outlet", "section", "region", "lang", "since", "until", "q", "limit", "before",
+    "outlet", "section", "region", "story", "lang", "since", "until", "q", "limit", "before",
 )  # fmt: skip
 
 

@@ -1,10 +1,14 @@
 """What the story page and an article's coverage show: the story's headline, who
-reported it first and when, every visible report newest first, the outlets covering
-it, its picture, and its schema.org description.
+reported it first and when, its visible reports newest first in keyset pages, the
+outlets covering it, its picture, and its schema.org description.
 
 Arabic and French reports of one event are in one story when the grouping linked them
 (``articles.stories.likeness``: the names, places, event types and figures they share),
 so the story page of an Arabic story lists its French reports and the reverse.
+
+A story of 500 reports costs its page what one of 50 does: the page reads one keyset
+page of reports with their pictures, and of the others only (id, outlet, language)
+tuples for the counts, the first report and the outlets' order.
 """
 
 from __future__ import annotations
@@ -14,23 +18,25 @@ from typing import Any
 
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
+from django.http import QueryDict
 
-from articles.models import Article, ArticleImage, Outlet, Story
+from articles.models import Article, ArticleImage, Image, Outlet, Story
+from articles.site.paging import Page, keyset_page
 from articles.site.reading import with_images
-from articles.stories.ranking import story_reports
+
+# Reports on one page of a story: title lines, so more than a list's 20 cards.
+STORY_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
 class StoryPage:
     story: Story
-    reports: list[Article]  # visible, newest first, with their images
+    reports: Page  # one keyset page of its visible reports, newest first, with images
+    report_count: int  # every visible report, on every page
     first: Article  # the first report: who broke it, and when
     outlets: list[Outlet]  # covering it, in the order they first reported it
-    picture: ArticleImage | None  # the first shown picture, from the lead on
-
-    @property
-    def languages(self) -> list[str]:
-        return sorted({report.language for report in self.reports})
+    languages: list[str]
+    picture: ArticleImage | None  # the first shown picture: the lead's, then the newest
 
 
 @dataclass(frozen=True)
@@ -39,27 +45,54 @@ class Coverage:
     reports: list[Article]  # each other outlet's newest visible report, newest first
 
 
-def story_page(pk: int) -> StoryPage | None:
-    """The story ``pk`` with its visible reports; None when it does not exist or
-    staff hid every report of it."""
+def story_page(pk: int, params: QueryDict | None = None) -> StoryPage | None:
+    """The story ``pk`` and the page of its visible reports that ``params`` (``before``
+    or ``after``, as on every list) asks for; None when it does not exist or staff hid
+    every report of it."""
     story = Story.objects.select_related("lead").filter(pk=pk).first()
     if story is None:
         return None
-    reports = with_images(story_reports([story.pk]).get(story.pk, []))
-    if not reports:
+    visible = Article.objects.filter(story_id=pk).visible()
+    rows = list(visible.order_by("published_at", "id").values_list("id", "outlet_id", "language"))
+    if not rows:
         return None
-    oldest_first = reports[::-1]
-    outlets = list({r.outlet_id: r.outlet for r in oldest_first}.values())
-    lead = next((r for r in reports if r.id == story.lead_id), oldest_first[0])
-    ordered = [lead, *(r for r in reports if r is not lead)]
-    picture = next((r.shown_images[0] for r in ordered if r.shown_images), None)
-    return StoryPage(story, reports, oldest_first[0], outlets, picture)
+    reports = keyset_page(visible.listed(), params or QueryDict(), STORY_PAGE_SIZE)
+    with_images(reports.articles)
+    first = Article.objects.listed().get(id=rows[0][0])  # on the last page, or the only one
+    order = list(dict.fromkeys(outlet_id for _id, outlet_id, _language in rows))
+    outlets = Outlet.objects.in_bulk(order)
+    newest_first = [article_id for article_id, _outlet, _language in reversed(rows)]
+    return StoryPage(
+        story,
+        reports,
+        report_count=len(rows),
+        first=first,
+        outlets=[outlets[outlet_id] for outlet_id in order],
+        languages=sorted({language for *_ids, language in rows}),
+        picture=_picture(story, newest_first),
+    )
+
+
+def _picture(story: Story, newest_first: list[int]) -> ArticleImage | None:
+    """The lead's first shown picture, else the newest report's that has one. The
+    links are read by the story's articles and filtered here, as ``with_images`` does."""
+    order = sorted(newest_first, key=lambda article_id: article_id != story.lead_id)
+    links = (
+        ArticleImage.objects.filter(article__story_id=story.pk, article__hidden=False)
+        .select_related("image", "article__outlet")
+        .order_by("position")
+    )
+    shown: dict[int, ArticleImage] = {}
+    for link in links:
+        if link.image.status == Image.Status.STORED and not link.image.is_hidden:
+            shown.setdefault(link.article_id, link)
+    return next((shown[article_id] for article_id in order if article_id in shown), None)
 
 
 def coverage(article: Article) -> Coverage | None:
     """The other outlets' reports of ``article``'s story, for its page: each outlet's
     newest, newest first. One per outlet, as the heading counts them (the story page
-    lists every report): a story of 500 reports costs the page what one of 20 outlets
+    lists them all, in pages): a story of 500 reports costs the page what one of 20 outlets
     does, where reading all of them made every article of a big story slow (the soak
     test, docs/reliability.md)."""
     if article.story_id is None:
@@ -83,8 +116,9 @@ def coverage(article: Article) -> Coverage | None:
 
 
 def story_data(page: StoryPage, url: str, image_url: str, absolute: Any) -> dict[str, Any]:
-    """schema.org CollectionPage of our story page: an ItemList of the NewsArticle
-    reports (our pages, ``absolute`` makes their addresses absolute), newest first."""
+    """schema.org CollectionPage of our story page: an ItemList of this page's
+    NewsArticle reports (our pages, ``absolute`` makes their addresses absolute), newest
+    first; ``numberOfItems`` counts them all, as schema.org says for paged lists."""
     items = [
         {
             "@type": "ListItem",
@@ -98,7 +132,7 @@ def story_data(page: StoryPage, url: str, image_url: str, absolute: Any) -> dict
                 "publisher": {"@type": "Organization", "name": report.outlet.display_name},
             },
         }
-        for position, report in enumerate(page.reports, start=1)
+        for position, report in enumerate(page.reports.articles, start=1)
     ]
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -109,7 +143,7 @@ def story_data(page: StoryPage, url: str, image_url: str, absolute: Any) -> dict
         "dateModified": page.story.updated_at.isoformat(),
         "mainEntity": {
             "@type": "ItemList",
-            "numberOfItems": len(items),
+            "numberOfItems": page.report_count,  # the whole list, over its pages
             "itemListOrder": "https://schema.org/ItemListOrderDescending",
             "itemListElement": items,
         },

@@ -116,7 +116,7 @@ def outlet_detail(request: HttpRequest, outlet: str) -> HttpResponse:
 @require_safe
 @cached_page
 def story_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    page = stories.story_page(pk)
+    page = stories.story_page(pk, request.GET)
     if page is None:
         moved = StoryMove.objects.filter(old_id=pk).select_related("story").first()
         if moved is None:

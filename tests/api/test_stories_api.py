@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from articles.api.stories import LIST_ARTICLES
 from articles.models import Article, Outlet, Story
 from articles.moderation import visibility
 from articles.search.index import index_articles
@@ -103,7 +104,7 @@ def test_a_story_carries_every_field_the_issue_lists(client: Client, four: list[
     found = get(client, f"/stories/{story.id}")
 
     assert set(found) == {
-        "id", "url", "title", "outlets", "article_count", "articles",
+        "id", "url", "title", "outlets", "article_count", "articles", "articles_url",
         "first_published_at", "last_published_at", "updated_at",
     }  # fmt: skip
     assert found["id"] == story.id
@@ -117,6 +118,8 @@ def test_a_story_carries_every_field_the_issue_lists(client: Client, four: list[
     ]
     assert ids(found["articles"]) == [last.id, middle.id, second_of_one_outlet.id, first.id]
     assert found["article_count"] == 4
+    assert found["articles_url"] == f"{ORIGIN}/api/v1/articles?story={story.id}"
+    assert ids(get(client, found["articles_url"])["items"]) == ids(found["articles"])
     # Reports in the articles list's own shape, their story included.
     listed = {item["id"]: item for item in get(client, "/articles")["items"]}
     assert found["articles"] == [listed[i] for i in ids(found["articles"])]
@@ -238,6 +241,50 @@ def test_outlet_and_since_narrow_the_list_and_next_keeps_them(
         get(client, "/stories", data={"outlet": "rue20", "since": since, "limit": 1})["next"]
         is None
     )
+
+
+@pytest.mark.postgres
+def test_the_list_carries_a_big_storys_newest_reports_and_its_articles_url_pages_them_all(
+    client: Client, four: list[Outlet]
+) -> None:
+    count = LIST_ARTICLES + 15
+    made = [
+        make_article(four[n % 4] if n else four[3], published_at=NOW - timedelta(minutes=n))
+        for n in range(count)
+    ]  # made[-1] the oldest, by Hespress; made[0], by rue20, the newest
+    story = grouped(*made)
+    changed()
+
+    (item,) = get(client, "/stories")["items"]
+
+    assert ids(item["articles"]) == [a.id for a in made[:LIST_ARTICLES]]
+    assert item["article_count"] == count
+    # The outlets and the first report are the whole story's, not the reports carried.
+    assert [o["slug"] for o in item["outlets"]][0] == made[-1].outlet.slug
+    assert len(item["outlets"]) == 4
+    assert item["first_published_at"] == get(client, f"/articles/{made[-1].id}")["published_at"]
+    whole = get(client, f"/stories/{story.id}")
+    assert ids(whole["articles"]) == [a.id for a in made]
+    assert {k: v for k, v in whole.items() if k != "articles"} == {
+        k: v for k, v in item.items() if k != "articles"
+    }
+    paged: list[int] = []
+    make_article(four[0])  # not in the story: the list leaves it out
+    changed()
+    page = get(client, f"{item['articles_url']}&limit=10")
+    while True:
+        paged += ids(page["items"])
+        if page["next"] is None:
+            break
+        assert "story=" in page["next"]
+        page = get(client, page["next"])
+    assert paged == [a.id for a in made]
+
+
+def test_the_articles_list_refuses_a_story_that_does_not_exist(client: Client, outlets) -> None:
+    found = get(client, "/articles", status=400, data={"story": 987654})
+    assert found["detail"] == "story: no story with id 987654"
+    assert get(client, "/articles", status=422, data={"story": 0})["detail"].startswith("story")
 
 
 @pytest.mark.parametrize(

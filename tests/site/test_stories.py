@@ -7,7 +7,7 @@ and the trending stories on the home page and in RSS."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -15,6 +15,7 @@ from django.test import Client
 
 from articles.models import Article, Story
 from articles.moderation.visibility import hide, set_article_hidden
+from articles.site.stories import STORY_PAGE_SIZE
 from tests.support.site import (
     article_id,
     changed,
@@ -254,6 +255,89 @@ def test_the_story_page_describes_itself_for_sharing_and_search(outlets, client:
     assert {i["item"]["@type"] for i in items} == {"NewsArticle"}
     assert datetime.fromisoformat(data["datePublished"]) == reports[0].published_at
     assert text(only(tree, "//p[@class='kicker']")) == "Couverture complète"
+
+
+def big_story(outlets, count: int) -> tuple[Story, list[Article]]:
+    """A story of ``count`` reports a minute apart, oldest first; the oldest is the
+    only report of ``outlets[-1]``, the others take turns among the rest."""
+    newest = ago(hours=1)
+    reports = [
+        make_article(
+            outlets[-1] if i == 0 else outlets[i % (len(outlets) - 1)],
+            title=f"زلزال الحوز: حصيلة {i}",
+            published_at=newest - timedelta(minutes=count - 1 - i),
+        )
+        for i in range(count)
+    ]
+    return make_story(*reports), reports
+
+
+def test_a_big_storys_page_lists_its_reports_in_keyset_pages(outlets, client: Client) -> None:
+    count = STORY_PAGE_SIZE + 7
+    story, reports = big_story(outlets, count)
+    newest_first = [r.get_absolute_url() for r in reversed(reports)]
+
+    tree = parse(client.get(f"/story/{story.id}/"))
+
+    listed = tree.xpath("//ol[@class='report-list']/li/a/@href")
+    assert listed == newest_first[:STORY_PAGE_SIZE]
+    assert text(only(tree, "//p[@class='dateline']")).startswith(f"{count} تقريرا")
+    # The counts, the first report and the outlets are the whole story's, not the page's.
+    assert only(tree, "//p[@class='attribution']/a").get("href") == reports[0].get_absolute_url()
+    chips = [text(a) for a in tree.xpath("//ul[@class='outlet-chips']/li/a")]
+    assert chips[0] == outlets[-1].name and len(chips) == len(outlets)
+    data = json.loads(only(tree, "//script[@type='application/ld+json']").text)
+    assert data["mainEntity"]["numberOfItems"] == count
+    assert len(data["mainEntity"]["itemListElement"]) == STORY_PAGE_SIZE
+    assert tree.xpath("//meta[@name='robots']") == []
+    assert tree.xpath("//nav[@class='pager']/a[@rel='prev']") == []
+
+    older = only(tree, "//nav[@class='pager']/a[@rel='next']").get("href")
+    tree = parse(client.get(f"/story/{story.id}/{older}"))
+
+    assert tree.xpath("//ol[@class='report-list']/li/a/@href") == newest_first[STORY_PAGE_SIZE:]
+    assert only(tree, "//meta[@name='robots']").get("content") == "noindex, follow"
+    assert tree.xpath("//link[@rel='canonical']") == []
+    assert tree.xpath("//nav[@class='pager']/a[@rel='next']") == []
+    newer = only(tree, "//nav[@class='pager']/a[@rel='prev']").get("href")
+    tree = parse(client.get(f"/story/{story.id}/{newer}"))
+    assert tree.xpath("//ol[@class='report-list']/li/a/@href") == newest_first[:STORY_PAGE_SIZE]
+
+
+def test_a_story_page_costs_the_same_queries_whatever_the_number_of_reports(
+    outlets, client: Client, django_assert_max_num_queries
+) -> None:
+    small, _ = big_story(outlets, 3)
+    with django_assert_max_num_queries(30) as few:
+        assert client.get(f"/story/{small.id}/").status_code == 200
+    big, _ = big_story(outlets, 2 * STORY_PAGE_SIZE + 5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(f"/story/{big.id}/").status_code == 200
+
+
+def test_the_story_picture_is_the_leads_then_the_newest_shown_one(
+    outlets, client: Client, admin_user
+) -> None:
+    story, reports = big_story(outlets, STORY_PAGE_SIZE + 3)
+    lead = Article.objects.get(id=story.lead_id)
+    lead_picture = stored_image(lead)
+    old_report = next(r for r in reports[:3] if r.id != lead.id)  # on the second page
+    oldest = stored_image(old_report)
+    changed()
+
+    def picture() -> str | None:
+        images = parse(client.get(f"/story/{story.id}/")).xpath(
+            "//figure[@class='lead-figure']/img"
+        )
+        return images[0].get("src") if images else None
+
+    assert picture() == lead_picture.copy.url
+    hide(lead_picture, admin_user)
+    changed()
+    assert picture() == oldest.copy.url  # the only other report with one, off this page
+    hide(oldest, admin_user)
+    changed()
+    assert picture() is None
 
 
 def test_an_unknown_or_wholly_hidden_story_is_not_found(
