@@ -33,6 +33,7 @@ class StoryPage:
     story: Story
     reports: Page  # one keyset page of its visible reports, newest first, with images
     report_count: int  # every visible report, on every page
+    start: int  # the position of this page's first report, newest first, from 1
     first: Article  # the first report: who broke it, and when
     outlets: list[Outlet]  # covering it, in the order they first reported it
     languages: list[str]
@@ -62,10 +63,13 @@ def story_page(pk: int, params: QueryDict | None = None) -> StoryPage | None:
     order = list(dict.fromkeys(outlet_id for _id, outlet_id, _language in rows))
     outlets = Outlet.objects.in_bulk(order)
     newest_first = [article_id for article_id, _outlet, _language in reversed(rows)]
+    shown = reports.articles
+    start = newest_first.index(shown[0].id) + 1 if shown and shown[0].id in newest_first else 1
     return StoryPage(
         story,
         reports,
         report_count=len(rows),
+        start=start,
         first=first,
         outlets=[outlets[outlet_id] for outlet_id in order],
         languages=sorted({language for *_ids, language in rows}),
@@ -132,7 +136,7 @@ def story_data(page: StoryPage, url: str, image_url: str, absolute: Any) -> dict
                 "publisher": {"@type": "Organization", "name": report.outlet.display_name},
             },
         }
-        for position, report in enumerate(page.reports.articles, start=1)
+        for position, report in enumerate(page.reports.articles, start=page.start)
     ]
     data: dict[str, Any] = {
         "@context": "https://schema.org",

@@ -4,7 +4,8 @@ all, the console stays clean, and screenshots for a person to look at
 (test-artifacts/screenshots/story-*.png); the Nu Html Checker finds no error in them.
 
 The data is the bundled demo, moved to the last hours (the home page ranks the stories
-of the last 48 hours) and grouped into stories as a worker does."""
+of the last 48 hours) and grouped into stories as a worker does, plus one story too big
+for a page, whose second page is checked too."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from django.utils import timezone, translation
 from playwright.sync_api import Browser
 
 from articles.ingest.roster import load_demo
-from articles.models import Article, Story
+from articles.models import Article, Outlet, Story
+from articles.site.paging import encode_cursor
+from articles.site.stories import STORY_PAGE_SIZE
 from articles.stories.assign import assign
 from tests.support.browser import AXE_RUN, settle_for_screenshot
-from tests.support.site import changed
+from tests.support.site import changed, make_article
 from tests.support.site_browser import (
     AXE,
     DESKTOP,
@@ -33,6 +36,7 @@ from tests.support.site_browser import (
     open_page,
     require_tool,
 )
+from tests.support.story_rows import make_story
 
 pytestmark = pytest.mark.usefixtures("_fresh_pages")
 
@@ -52,13 +56,33 @@ def recent_demo_with_stories() -> dict[str, str]:
     assert story is not None and story.outlet_count >= 2, "the demo has no story"
     article = Article.objects.filter(story=story).select_related("outlet").first()
     assert article is not None
+    big = big_story()
     with translation.override("ar"):
         pages = {
             "story": story.get_absolute_url(),
             "home": "/",
             "article": article.get_absolute_url(),
+            # A later page of a story too big for one.
+            "story-older": f"{big.get_absolute_url()}?before={older_cursor(big)}",
         }
     return pages | {f"fr-{name}": f"/fr{url}" for name, url in pages.items()}
+
+
+def big_story() -> Story:
+    """A story of more reports than one page shows, by the demo's outlets in turn."""
+    outlets = list(Outlet.objects.filter(articles__isnull=False).distinct()[:6])
+    reports = [
+        make_article(outlets[n % len(outlets)], title=f"فيضانات في الشمال: حصيلة جديدة {n}",
+                     published_at=timezone.now() - timedelta(hours=1, minutes=n))
+        for n in range(STORY_PAGE_SIZE + 5)
+    ]  # fmt: skip
+    return make_story(*reports)
+
+
+def older_cursor(story: Story) -> str:
+    """The cursor of the story page's "older" link: after its first page's last report."""
+    shown = Article.objects.filter(story=story).order_by("-published_at", "-id")
+    return encode_cursor(shown[STORY_PAGE_SIZE - 1])
 
 
 @pytest.mark.browser
@@ -101,8 +125,7 @@ def test_the_story_page_lists_every_report_and_the_home_page_one_card_per_story(
     live_server: Any, browser: Browser, sections: None
 ) -> None:
     pages = recent_demo_with_stories()
-    story = Story.objects.order_by("-outlet_count", "-last_published_at").first()
-    assert story is not None
+    story = Story.objects.get(id=int(pages["story"].split("/")[2]))  # the demo's biggest
     with open_page(browser, live_server.url, viewport=PHONE) as (page, _watch):
         page.goto(pages["story"])
         reports = page.locator("ol.report-list > li")

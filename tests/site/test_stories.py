@@ -281,6 +281,7 @@ def test_a_big_storys_page_lists_its_reports_in_keyset_pages(outlets, client: Cl
 
     listed = tree.xpath("//ol[@class='report-list']/li/a/@href")
     assert listed == newest_first[:STORY_PAGE_SIZE]
+    assert only(tree, "//ol[@class='report-list']").get("start") is None
     assert text(only(tree, "//p[@class='dateline']")).startswith(f"{count} تقريرا")
     # The counts, the first report and the outlets are the whole story's, not the page's.
     assert only(tree, "//p[@class='attribution']/a").get("href") == reports[0].get_absolute_url()
@@ -296,6 +297,10 @@ def test_a_big_storys_page_lists_its_reports_in_keyset_pages(outlets, client: Cl
     tree = parse(client.get(f"/story/{story.id}/{older}"))
 
     assert tree.xpath("//ol[@class='report-list']/li/a/@href") == newest_first[STORY_PAGE_SIZE:]
+    # Numbered on from the first page, in the list and in the JSON-LD.
+    assert only(tree, "//ol[@class='report-list']").get("start") == str(STORY_PAGE_SIZE + 1)
+    data = json.loads(only(tree, "//script[@type='application/ld+json']").text)
+    assert data["mainEntity"]["itemListElement"][0]["position"] == STORY_PAGE_SIZE + 1
     assert only(tree, "//meta[@name='robots']").get("content") == "noindex, follow"
     assert tree.xpath("//link[@rel='canonical']") == []
     assert tree.xpath("//nav[@class='pager']/a[@rel='next']") == []
