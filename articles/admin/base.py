@@ -45,6 +45,10 @@ class LeftToRight:
     ltr_fields: tuple[str, ...] = ()
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if isinstance(db_field, models.URLField):
+            # An address typed without its scheme ("www.goud.ma/feed") is https, as
+            # outlets serve today (and as Django 6 will assume).
+            kwargs.setdefault("assume_scheme", "https")
         field = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
         if field is not None and (
             isinstance(db_field, LTR_FIELD_TYPES) or db_field.name in self.ltr_fields

@@ -214,6 +214,27 @@ def test_staff_edits_refresh_the_reader_pages(admin_client, client, make_outlet)
 
 
 @pytest.mark.django_db
+def test_an_address_typed_without_its_scheme_is_taken_as_https(admin_client, make_outlet) -> None:
+    outlet = make_outlet(name="منبر", slug="outlet")
+
+    response = admin_client.post(
+        reverse("admin:articles_outlet_change", args=[outlet.id]),
+        {
+            "name": "منبر", "name_latin": "", "slug": "outlet", "site_url": "www.goud.ma",
+            "feed_url": "www.goud.ma/feed/", "language": "ar", "kind": "national",
+            "status": "active", "created_at_0": "2026-01-01", "created_at_1": "00:00:00",
+            "section_aliases-TOTAL_FORMS": "0", "section_aliases-INITIAL_FORMS": "0",
+            "fetch_logs-TOTAL_FORMS": "0", "fetch_logs-INITIAL_FORMS": "0",
+            "feed_changes-TOTAL_FORMS": "0", "feed_changes-INITIAL_FORMS": "0",
+        },
+    )  # fmt: skip
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    outlet.refresh_from_db()
+    assert (outlet.site_url, outlet.feed_url) == ("https://www.goud.ma", "https://www.goud.ma/feed/")
+
+
+@pytest.mark.django_db
 def test_admin_sign_in_is_locked_after_repeated_failures(client, settings) -> None:  # type: ignore[no-untyped-def]
     """django-axes: AXES_FAILURE_LIMIT failures for one name from one address lock that
     pair out with a clear Arabic page; the right password then still does not get in,
