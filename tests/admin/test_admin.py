@@ -231,7 +231,10 @@ def test_an_address_typed_without_its_scheme_is_taken_as_https(admin_client, mak
 
     assert response.status_code == 302, response.content.decode()[:2000]
     outlet.refresh_from_db()
-    assert (outlet.site_url, outlet.feed_url) == ("https://www.goud.ma", "https://www.goud.ma/feed/")
+    assert (outlet.site_url, outlet.feed_url) == (
+        "https://www.goud.ma",
+        "https://www.goud.ma/feed/",
+    )
 
 
 @pytest.mark.django_db
