@@ -180,6 +180,23 @@ def article_page(articles: ArticleQuerySet, params: QueryDict) -> Page:
     return page
 
 
+def page_cards(articles: ArticleQuerySet, page: Page) -> list[Card]:
+    """The cards of ``page`` (of ``articles``): one per story, and none for a story that
+    had its card on a newer page (a report of it in ``articles`` is newer than this
+    page's first): one query, on later pages only."""
+    stories = {a.story_id for a in page.articles if a.story_id is not None}
+    if page.is_first or not stories:
+        return fold(page.articles)
+    first = page.articles[0]
+    earlier = (
+        articles.visible()
+        .filter(story_id__in=stories)
+        .newer_than(first.published_at, first.id)
+        .values_list("story_id", flat=True)
+    )
+    return fold(page.articles, shown={s for s in earlier if s is not None})
+
+
 def outlet_blocks(
     outlets: QuerySet[Outlet], *, counts: bool = False, limit: int | None = None
 ) -> list[OutletBlock]:

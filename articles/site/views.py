@@ -25,7 +25,6 @@ from articles.models import Article, Outlet, Region, Section, StoryMove
 from articles.search.words import parse_query
 from articles.site import front, outlets, reading, reads, regions, stories
 from articles.site.cache import cached, cached_page
-from articles.site.cards import fold
 from articles.site.forms import SearchForm
 
 
@@ -71,11 +70,12 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if slug == Section.REGIONS:
         return HttpResponsePermanentRedirect(reverse("articles:regions"))
     section = get_object_or_404(Section, slug=slug)
-    page = reading.article_page(Article.objects.filter(section=section), request.GET)
+    articles = Article.objects.filter(section=section)
+    page = reading.article_page(articles, request.GET)
     context = {
         "section": section,
         "page": page,
-        "cards": fold(page.articles),
+        "cards": reading.page_cards(articles, page),
         "current_section": section.slug,
     }
     return render(request, "articles/section.html", context)
@@ -85,11 +85,12 @@ def section_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_page
 def region_detail(request: HttpRequest, slug: str) -> HttpResponse:
     region = get_object_or_404(Region, slug=slug)
-    page = reading.article_page(Article.objects.in_region(region.pk), request.GET)
+    articles = Article.objects.in_region(region.pk)
+    page = reading.article_page(articles, request.GET)
     context = {
         "region": region,
         "page": page,
-        "cards": fold(page.articles),
+        "cards": reading.page_cards(articles, page),
         "outlets": regions.region_outlets(region),
         "current_section": "regions",
     }
@@ -108,8 +109,9 @@ def region_list(request: HttpRequest) -> HttpResponse:
 @cached_page
 def outlet_detail(request: HttpRequest, outlet: str) -> HttpResponse:
     shown = get_object_or_404(Outlet, slug=outlet)
-    page = reading.article_page(Article.objects.filter(outlet=shown), request.GET)
-    context = {"outlet": shown, "page": page, "cards": fold(page.articles)}
+    articles = Article.objects.filter(outlet=shown)
+    page = reading.article_page(articles, request.GET)
+    context = {"outlet": shown, "page": page, "cards": reading.page_cards(articles, page)}
     return render(request, "articles/outlet.html", context)
 
 

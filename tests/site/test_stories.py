@@ -15,6 +15,7 @@ from django.test import Client
 
 from articles.models import Article, Story
 from articles.moderation.visibility import hide, set_article_hidden
+from articles.site.paging import PAGE_SIZE
 from articles.site.stories import STORY_PAGE_SIZE
 from tests.support.site import (
     article_id,
@@ -183,6 +184,41 @@ def test_the_latest_list_and_section_pages_fold_a_storys_reports_into_one_card(
     assert text(also).startswith("ومنبران آخران")  # Arabic's dual
     assert set(also.xpath("./a/@href")) == {r.get_absolute_url() for r in reports[:2]}
     assert Story.objects.get(id=story.id).outlet_count == 3
+
+
+def test_a_story_with_its_card_on_a_newer_page_has_none_on_the_next(
+    outlets, client: Client
+) -> None:
+    politics = section("politics")
+    newest = make_article(outlets[0], title="الحكومة تعلن خطة الماء", section=politics,
+                          published_at=ago(hours=1))  # fmt: skip
+    between = [
+        make_article(
+            outlets[4],
+            title=f"خبر عابر {i}",
+            section=politics,
+            published_at=ago(hours=2, minutes=i),
+        )  # fmt: skip
+        for i in range(PAGE_SIZE)
+    ]
+    older = make_article(outlets[1], title="خطة الماء: التفاصيل", section=politics,
+                         published_at=ago(hours=5))  # fmt: skip
+    alone = make_article(outlets[2], title="خبر قديم وحده", section=politics,
+                         published_at=ago(hours=6))  # fmt: skip
+    make_story(newest, older)
+
+    first = parse(client.get("/section/politics/"))
+    assert card_links(first)[0] == newest.get_absolute_url()
+    assert between[-1].get_absolute_url() not in card_links(first)  # on the next page
+    link = only(first, "//nav[@class='pager']/a[@rel='next']").get("href")
+    second = card_links(parse(client.get(f"/section/politics/{link}")))
+
+    # The story had its card on the first page: its older report heads none here.
+    assert older.get_absolute_url() not in second
+    assert second == [between[-1].get_absolute_url(), alone.get_absolute_url()]
+    # Without the newer report in the list (another outlet's page), it has its card.
+    outlet_page = card_links(parse(client.get(f"/{outlets[1].slug}/")))
+    assert outlet_page == [older.get_absolute_url()]
 
 
 def test_the_home_page_costs_the_same_queries_whatever_the_number_of_stories(
