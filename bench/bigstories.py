@@ -8,9 +8,9 @@ run. A benchmark, not a test: it prints figures and asserts nothing.
 A fresh SQLite database (migrated, in a temp dir) holds 20 outlets and 20 stories of 5
 reports each, a "small" story of 50 reports (a full story page) and, once the baselines
 are measured, the big one (``--reports``, 462 by default: the size the soak test's
-grouping reached). Each figure is the median over ``--runs`` requests through Django's
-test client in this process, the page cache emptied before each, so every request builds
-its answer:
+grouping reached); every report has a 4 KB body and a stored picture. Each figure is
+the median over ``--runs`` requests through Django's test client in this process, the
+page cache emptied before each, so every request builds its answer:
 
 - the story page (/story/<id>/): the big story's against the small one's;
 - the API's stories list (/api/v1/stories, 20 stories): with the big story first in it,
@@ -61,9 +61,14 @@ def setup(tmp: Path) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)  # pages link hashed names
 
 
+# A report as feeds give them: a body of some 4 KB and one picture we hold a copy of.
+BODY = "<p>" + "نص التقرير كما نشره المنبر، فقرة بعد فقرة. " * 90 + "</p>"
+
+
 def make_story(outlets: list[Any], reports: int, newest: Any, title: str) -> int:
-    """A story of ``reports`` reports a minute apart, outlets in turn; its id."""
-    from articles.models import Article, Story
+    """A story of ``reports`` reports a minute apart, outlets in turn, each with a body
+    and a stored picture; its id."""
+    from articles.models import Article, ArticleImage, Image, Story
     from articles.stories.summary import refresh
 
     story = Story.objects.create(
@@ -80,6 +85,7 @@ def make_story(outlets: list[Any], reports: int, newest: Any, title: str) -> int
                 url=f"https://{outlets[n % len(outlets)].slug}.example.ma/{key}",
                 title=f"{title}: تقرير رقم {n}",
                 summary=f"ملخص التقرير رقم {n}",
+                body_html=BODY,
                 published_at=at,
                 fetched_at=at,
                 updated_at=at,
@@ -88,6 +94,27 @@ def make_story(outlets: list[Any], reports: int, newest: Any, title: str) -> int
             )
         )
     Article.objects.bulk_create(rows)
+    digests = [f"{story.id:08d}{n:056d}" for n in range(reports)]
+    images = Image.objects.bulk_create(
+        Image(
+            url=f"https://cdn.example.ma/{digest}.jpg",
+            status=Image.Status.STORED,
+            sha256=digest,
+            copy=f"images/{digest[:2]}/{digest}-1200.webp",
+            copy_width=1200,
+            copy_height=675,
+            copy_byte_size=54_321,
+            thumbnail=f"images/{digest[:2]}/{digest}-400.webp",
+            thumbnail_width=400,
+            thumbnail_height=225,
+        )
+        for digest in digests
+    )
+    stored = Article.objects.filter(story=story).order_by("id")
+    ArticleImage.objects.bulk_create(
+        ArticleImage(article=article, image=image, position=0)
+        for article, image in zip(stored, images, strict=True)
+    )
     refresh([story.id])
     return story.id
 

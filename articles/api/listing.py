@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja.errors import HttpError
 
 from articles.api.schemas import ArticleFilters
-from articles.models import Article, ArticleQuerySet, Outlet, Region, Section, Story
+from articles.models import Article, ArticleQuerySet, Outlet, Region, Section, StoryMove
 from articles.search.documents import Filters
 from articles.search.query import NEWEST_CURSOR, find, is_sort_key
 from articles.search.words import Query, parse_query
@@ -71,9 +71,16 @@ def resolve(
 
 
 def _story(story_id: int | None) -> int | None:
-    if story_id is not None and not Story.objects.filter(id=story_id).exists():
+    """The story readers know by ``story_id``: the one it was merged into if it was
+    (its `next` addresses keep working, as its page redirects), a 400 if none, or if
+    staff hid all its reports (as its own answer is then a 404)."""
+    if story_id is None:
+        return None
+    moved = StoryMove.objects.filter(old_id=story_id).values_list("story_id", flat=True)
+    found = moved.first() or story_id
+    if not Article.objects.visible().filter(story_id=found).exists():
         raise HttpError(400, f"story: no story with id {story_id}")
-    return story_id
+    return found
 
 
 def moment(name: str, value: datetime | None) -> datetime | None:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Window
+from django.db.models import Exists, F, OuterRef, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.urls import reverse
@@ -100,21 +100,21 @@ def found_stories(stories: list[Story], newest: int | None = None) -> list[Found
     and the facts of all of them; those with none left out."""
     ids = [story.id for story in stories]
     reports = reports_of(ids, newest)
-    facts = _outlet_firsts(ids)
-    outlets = Outlet.objects.in_bulk({o for rows in facts.values() for o, _at, _n in rows})
+    facts = _facts(ids)
+    outlets = Outlet.objects.in_bulk({o for fact in facts.values() for o in fact.outlet_ids})
     titles = _first_titles([s.id for s in stories if s.id in facts and not _lead_title(s)])
     found = []
     for story in stories:
-        if story.id not in facts:
+        fact, shown = facts.get(story.id), reports.get(story.id)
+        if fact is None or not shown:
             continue
-        rows = facts[story.id]
         found.append(
             Found(
                 story,
-                reports.get(story.id, []),
-                count=sum(n for _outlet, _at, n in rows),
-                outlets=[outlets[outlet_id] for outlet_id, _at, _n in rows],
-                first_published_at=rows[0][1],
+                shown,
+                count=fact.count,
+                outlets=[outlets[outlet_id] for outlet_id in fact.outlet_ids],
+                first_published_at=fact.first_published_at,
                 first_title=_lead_title(story) or titles[story.id],
             )
         )
@@ -138,22 +138,32 @@ def reports_of(story_ids: Iterable[int], newest: int | None = None) -> dict[int,
     return by_story
 
 
-def _outlet_firsts(story_ids: list[int]) -> dict[int, list[tuple[int, datetime, int]]]:
-    """Each story's outlets as (outlet id, its first visible report's time, its visible
-    reports), the first to report first: one grouped query, a row per (story, outlet)."""
+@dataclass
+class _Facts:
+    count: int
+    outlet_ids: list[int]  # the first to report first, as the story page orders them
+    first_published_at: datetime
+
+
+def _facts(story_ids: list[int]) -> dict[int, _Facts]:
+    """What each story's answer says of all its visible reports, from (story, outlet,
+    time) tuples in the story page's order, (published_at, id): one query."""
     rows = (
         Article.objects.visible()
         .filter(story_id__in=story_ids)
-        .values_list("story_id", "outlet_id")
-        .annotate(first=Min("published_at"), reports=Count("id"))
-        .order_by()
+        .order_by("published_at", "id")
+        .values_list("story_id", "outlet_id", "published_at")
     )
-    by_story: dict[int, list[tuple[int, datetime, int]]] = {}
-    for story_id, outlet_id, first, reports in rows:
-        by_story.setdefault(story_id, []).append((outlet_id, first, reports))
-    for outlets in by_story.values():
-        outlets.sort(key=lambda row: (row[1], row[0]))
-    return by_story
+    facts: dict[int, _Facts] = {}
+    for story_id, outlet_id, published_at in rows:
+        fact = facts.get(story_id)
+        if fact is None:
+            facts[story_id] = _Facts(1, [outlet_id], published_at)
+            continue
+        fact.count += 1
+        if outlet_id not in fact.outlet_ids:
+            fact.outlet_ids.append(outlet_id)
+    return facts
 
 
 def _lead_title(story: Story) -> str | None:

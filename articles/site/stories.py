@@ -21,6 +21,7 @@ from django.db.models.functions import RowNumber
 from django.http import QueryDict
 
 from articles.models import Article, ArticleImage, Image, Outlet, Story
+from articles.models.images import HIDDEN
 from articles.site.paging import Page, keyset_page
 from articles.site.reading import with_images
 
@@ -59,7 +60,10 @@ def story_page(pk: int, params: QueryDict | None = None) -> StoryPage | None:
         return None
     reports = keyset_page(visible.listed(), params or QueryDict(), STORY_PAGE_SIZE)
     with_images(reports.articles)
-    first = Article.objects.listed().get(id=rows[0][0])  # on the last page, or the only one
+    # Read again, not by the id in ``rows``: staff may have hidden it since.
+    first = visible.listed().order_by("published_at", "id").first()
+    if first is None:
+        return None
     order = list(dict.fromkeys(outlet_id for _id, outlet_id, _language in rows))
     outlets = Outlet.objects.in_bulk(order)
     newest_first = [article_id for article_id, _outlet, _language in reversed(rows)]
@@ -79,18 +83,28 @@ def story_page(pk: int, params: QueryDict | None = None) -> StoryPage | None:
 
 def _picture(story: Story, newest_first: list[int]) -> ArticleImage | None:
     """The lead's first shown picture, else the newest report's that has one. The
-    links are read by the story's articles and filtered here, as ``with_images`` does."""
+    story's links are read as tuples and chosen from here (no image filter in SQL, as
+    ``with_images`` explains); then the one chosen, with its image and the article its
+    caption names."""
     order = sorted(newest_first, key=lambda article_id: article_id != story.lead_id)
     links = (
         ArticleImage.objects.filter(article__story_id=story.pk, article__hidden=False)
-        .select_related("image", "article__outlet")
-        .order_by("position")
+        .order_by("position", "id")
+        .values_list("id", "article_id", "image__status", "image__visibility")
     )
-    shown: dict[int, ArticleImage] = {}
-    for link in links:
-        if link.image.status == Image.Status.STORED and not link.image.is_hidden:
-            shown.setdefault(link.article_id, link)
-    return next((shown[article_id] for article_id in order if article_id in shown), None)
+    shown: dict[int, int] = {}
+    for link_id, article_id, status, visibility in links:
+        if status == Image.Status.STORED and visibility not in HIDDEN:
+            shown.setdefault(article_id, link_id)
+    chosen = next((shown[article_id] for article_id in order if article_id in shown), None)
+    if chosen is None:
+        return None
+    picture = ArticleImage.objects.select_related("image").filter(id=chosen).first()
+    article = Article.objects.listed().filter(id=picture.article_id).first() if picture else None
+    if picture is None or article is None:  # hidden or gone since
+        return None
+    picture.article = article
+    return picture
 
 
 def coverage(article: Article) -> Coverage | None:

@@ -26,7 +26,7 @@ from articles.stories import staff
 from articles.stories.assign import assign
 from articles.stories.summary import refresh
 from tests.support.api import ORIGIN, get, ids
-from tests.support.site import NOW, changed, make_article, section, stored_image
+from tests.support.site import NOW, changed, make_article, parse, section, stored_image
 from tests.support.stories import MATCH, QUAKE, grouped, reports
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sections")]
@@ -285,6 +285,64 @@ def test_the_articles_list_refuses_a_story_that_does_not_exist(client: Client, o
     found = get(client, "/articles", status=400, data={"story": 987654})
     assert found["detail"] == "story: no story with id 987654"
     assert get(client, "/articles", status=422, data={"story": 0})["detail"].startswith("story")
+
+
+@pytest.mark.postgres
+def test_outlets_tied_at_one_moment_come_in_the_story_pages_order(
+    client: Client, four: list[Outlet]
+) -> None:
+    hespress, le360, _alyaoum, rue20 = four  # rue20's outlet id is the higher
+    first = make_article(rue20, published_at=NOW - timedelta(hours=1))
+    tied = make_article(hespress, published_at=NOW - timedelta(hours=1))
+    story = grouped(first, tied, make_article(le360))
+    changed()
+
+    found = get(client, f"/stories/{story.id}")
+
+    # (published_at, id), as the story page's chips and its "first to publish" line.
+    assert [o["slug"] for o in found["outlets"]] == ["rue20", "hespress", "le360"]
+    assert get(client, "/stories")["items"][0]["outlets"] == found["outlets"]
+    page = parse(client.get(f"/story/{story.id}/"))
+    chips = page.xpath("//ul[@class='outlet-chips']/li/a/@href")
+    assert chips == [f"/{slug}/" for slug in ("rue20", "hespress", "le360")]
+
+
+def test_a_story_whose_lead_was_hidden_is_titled_by_its_first_shown_report(
+    client: Client, four: list[Outlet]
+) -> None:
+    reports = [make_article(o, title=f"رواية {n}", published_at=NOW + timedelta(hours=n))
+               for n, o in enumerate(four[:3])]  # fmt: skip
+    story = grouped(*reports)
+    # Hidden without the summary's refresh (a lead not chosen again yet).
+    Article.objects.filter(id=story.lead_id).update(hidden=True)
+    changed()
+    shown = [r for r in reports if r.id != story.lead_id]
+
+    (item,) = get(client, "/stories")["items"]
+
+    assert item["title"] == shown[0].title
+    assert get(client, f"/stories/{story.id}")["title"] == shown[0].title
+
+
+@pytest.mark.postgres
+def test_articles_url_follows_a_merge_and_refuses_a_wholly_hidden_story(
+    client: Client, four: list[Outlet]
+) -> None:
+    kept = grouped(make_article(four[0]), make_article(four[1]))
+    merged = grouped(make_article(four[2]), make_article(four[3]))
+    url = get(client, f"/stories/{merged.id}")["articles_url"]
+    staff.merge(kept, merged)
+    changed()
+
+    moved = get(client, url)["items"]
+
+    assert sorted(ids(moved)) == sorted(
+        Article.objects.filter(story=kept).values_list("id", flat=True)
+    )
+    for article in Article.objects.filter(story=kept):
+        visibility.set_article_hidden(article, True, None)
+    changed()
+    assert get(client, url, status=400)["detail"] == f"story: no story with id {merged.id}"
 
 
 @pytest.mark.parametrize(
