@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
+from tests.reliability.addresses import SourceAddressAdapter
 from tests.reliability.feedserver import SoakFeeds
 from tests.reliability.services import PostgresServer, RedisServer
 from tests.reliability.soak import drain, items_summary
@@ -203,16 +203,6 @@ class Record:
 
     def server_error(self) -> bool:
         return self.status >= 500
-
-
-class SourceAddressAdapter(HTTPAdapter):
-    def __init__(self, address: str, **kwargs: Any) -> None:
-        self.address = address
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
 
 
 class Load:

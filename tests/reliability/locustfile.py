@@ -28,7 +28,8 @@ import time
 from typing import Any
 
 from locust import HttpUser, constant_throughput, events, task
-from requests.adapters import HTTPAdapter
+
+from tests.reliability.addresses import SourceAddressAdapter
 
 TARGETS: dict[str, list[str]] = json.loads(open(os.environ["SOAK_TARGETS"]).read())  # noqa: SIM115
 RATE = float(os.environ.get("SOAK_RATE", "50"))
@@ -44,18 +45,6 @@ KEPT_COOKIES = ("csrftoken", "newsroom_reader")
 RECORDS: list[tuple[str, float, float, int, str, str]] = []
 START = time.time()
 ADDRESSES = itertools.count(1)
-
-
-class SourceAddressAdapter(HTTPAdapter):
-    """Connections from one loopback address (127.0.N.1) instead of 127.0.0.1."""
-
-    def __init__(self, address: str, **kwargs: Any) -> None:
-        self.address = address
-        super().__init__(**kwargs)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
 
 
 @events.quitting.add_listener

@@ -376,6 +376,8 @@ def run_locust(stack: Stack, args: argparse.Namespace, targets: Path, results: P
         "SOAK_RATE": str(args.rate),
         "SOAK_USERS": str(args.users),
         "SOAK_RESULTS": str(results),
+        # The locustfile imports tests.reliability.addresses from the repository.
+        "PYTHONPATH": str(BASE_DIR),
     }
     command = [
         str(VENV_BIN / "locust"), "-f", str(Path(__file__).with_name("locustfile.py")),
